@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, formatIssue } from './config/errors.ts';
+import { loadConfig, type LoadedConfig } from './config/load-config.ts';
+import { Hub } from './hub.ts';
+import { createLogger, type LogLevel } from './log.ts';
+import { HUB_ROOT, HUB_VERSION } from './paths.ts';
+import { loadPlugin } from './plugins/load.ts';
+
+const USAGE = `Hearth ${HUB_VERSION}: a home and IoT automation hub
+
+Usage:
+  hearth start [--config FILE]        run the hub
+  hearth check-config [FILE]          validate the configuration and every plugin's options
+  hearth --version
+
+The config file is FILE, else $HEARTH_CONFIG, else ./config/hearth.yaml.`;
+
+const SHUTDOWN_DEADLINE_MS = 5000;
+
+/** FILE, else $HEARTH_CONFIG, else ./config/hearth.yaml, else the one shipped with the hub. */
+function configPath(given: string | undefined): string {
+  if (given) return resolve(given);
+  if (process.env.HEARTH_CONFIG) return resolve(process.env.HEARTH_CONFIG);
+  const local = resolve('config', 'hearth.yaml');
+  return existsSync(local) ? local : join(HUB_ROOT, 'config', 'hearth.yaml');
+}
+
+function printConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    for (const issue of error.issues) console.error(formatIssue(issue));
+    console.error(`${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} in the configuration`);
+  } else {
+    console.error(error instanceof Error ? error.message : String(error));
+  }
+  process.exit(1);
+}
+
+async function checkConfig(file: string): Promise<void> {
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig(file);
+  } catch (error) {
+    printConfigError(error);
+  }
+  const issues: string[] = [];
+  for (const entry of loaded.plugins.filter((p) => p.enabled)) {
+    try {
+      await loadPlugin(entry, { configDir: loaded.dir, hubRoot: HUB_ROOT }, loaded.validatePlugin);
+    } catch (error) {
+      if (error instanceof ConfigError) issues.push(...error.issues.map(formatIssue));
+      else issues.push(`plugin ${entry.id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (issues.length > 0) {
+    for (const line of issues) console.error(line);
+    console.error(`${issues.length} problem${issues.length === 1 ? '' : 's'} in the configuration`);
+    process.exit(1);
+  }
+  console.log(`${loaded.file}: valid (${loaded.plugins.length} plugin${loaded.plugins.length === 1 ? '' : 's'})`);
+}
+
+async function start(file: string): Promise<void> {
+  let config: LoadedConfig;
+  try {
+    config = loadConfig(file);
+  } catch (error) {
+    printConfigError(error);
+  }
+  const log = createLogger(config.config.log.level as LogLevel);
+  log.info(`Hearth ${HUB_VERSION} starting with ${config.file}`);
+  let hub: Hub;
+  try {
+    hub = await Hub.start({ config, log });
+  } catch (error) {
+    log.fatal(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: stopping`);
+    const deadline = setTimeout(() => {
+      log.error(`did not stop within ${SHUTDOWN_DEADLINE_MS / 1000} s; exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    void hub.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+  });
+  const [command, argument] = positionals;
+  if (values.version) return console.log(HUB_VERSION);
+  if (values.help || !command) return console.log(USAGE);
+  if (command === 'start') return start(configPath(values.config));
+  if (command === 'check-config') return checkConfig(configPath(argument ?? values.config));
+  console.error(`unknown command "${command}"\n\n${USAGE}`);
+  process.exit(2);
+}
+
+await main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+});

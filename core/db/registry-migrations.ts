@@ -1,0 +1,58 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/** Versioned schema of the registry database. Never edit a shipped migration: add the next one. */
+export const registryMigrations: Record<string, Migration> = {
+  '0001_registry': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('rooms')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('manufacturer', 'text')
+        .addColumn('model', 'text')
+        .addColumn('sw_version', 'text')
+        .addColumn('room_id', 'text', (c) => c.references('rooms.id').onDelete('set null'))
+        .addColumn('plugin', 'text', (c) => c.notNull())
+        .addColumn('identifiers', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('via_device_id', 'text')
+        .addColumn('online', 'integer')
+        .addColumn('last_seen', 'integer')
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('entities')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('entity_id', 'text', (c) => c.notNull().unique())
+        .addColumn('plugin', 'text', (c) => c.notNull())
+        .addColumn('unique_id', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text', (c) => c.references('devices.id').onDelete('cascade'))
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('unit', 'text')
+        .addColumn('device_class', 'text')
+        .addColumn('state_class', 'text')
+        .addColumn('hidden', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('entities_identity', ['plugin', 'unique_id'])
+        .execute();
+      await db.schema.createIndex('entities_by_device').on('entities').column('device_id').execute();
+      await db.schema
+        .createTable('states')
+        .addColumn('entity', 'integer', (c) => c.primaryKey().references('entities.id').onDelete('cascade'))
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('last_changed', 'integer', (c) => c.notNull())
+        .addColumn('last_updated', 'integer', (c) => c.notNull())
+        .modifyEnd(sql`without rowid`)
+        .execute();
+    },
+  },
+};

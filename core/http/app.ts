@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
+import type { PluginHost } from '../plugins/host.ts';
+import type { DeviceRegistry } from '../registry/devices.ts';
+import type { EntityRegistry } from '../registry/entities.ts';
+import type { StateMachine } from '../states/state-machine.ts';
+import type { TimeSeriesStore } from '../store/timeseries.ts';
+import { notFound, onApiError } from './errors.ts';
+import { deviceRoutes } from './routes/devices.ts';
+import { entityRoutes } from './routes/entities.ts';
+import { healthRoutes, type HealthReport } from './routes/health.ts';
+import { historyRoutes } from './routes/history.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { pluginRoutes } from './routes/plugins.ts';
+import { stateRoutes } from './routes/states.ts';
+
+export interface HttpDeps {
+  devices: DeviceRegistry;
+  entities: EntityRegistry;
+  states: StateMachine;
+  store: TimeSeriesStore;
+  plugins: PluginHost;
+  metrics: Registry;
+  health(): HealthReport;
+  uiDir: string;
+}
+
+export function createApp(deps: HttpDeps): Hono {
+  const app = new Hono();
+  app.onError(onApiError);
+  app.notFound((c) => onApiError(notFound(`no route ${c.req.method} ${c.req.path}`), c));
+  app.route('/api/health', healthRoutes(deps.health));
+  app.route('/api/devices', deviceRoutes(deps.devices, deps.entities, deps.states));
+  app.route('/api/entities', entityRoutes(deps.entities));
+  app.route('/api/states', stateRoutes(deps.states));
+  app.route('/api/history', historyRoutes(deps.entities, deps.store));
+  app.route('/api/plugins', pluginRoutes(deps.plugins));
+  app.route('/metrics', metricsRoutes(deps.metrics));
+  app.get('/', async (c) => c.html(await readFile(join(deps.uiDir, 'index.html'), 'utf8')));
+  return app;
+}

@@ -1,0 +1,201 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { LoadedConfig } from './config/load-config.ts';
+import { kyselyOn, migrate, openSqlite } from './db/sqlite.ts';
+import { registryMigrations } from './db/registry-migrations.ts';
+import type { RegistryTables } from './db/tables.ts';
+import { EventBus } from './events/bus.ts';
+import { createApp } from './http/app.ts';
+import { summarize, type HealthReport } from './http/routes/health.ts';
+import { listen, type HttpServer } from './http/server.ts';
+import { createLogger, type LogLevel } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
+import { NativeProtocol } from './mqtt/native-protocol.ts';
+import { HUB_ROOT, HUB_VERSION } from './paths.ts';
+import { PluginHost, type PluginHostOptions } from './plugins/host.ts';
+import { DeviceRegistry } from './registry/devices.ts';
+import { EntityRegistry } from './registry/entities.ts';
+import { StateMachine } from './states/state-machine.ts';
+import { SqliteTimeSeries } from './store/sqlite-timeseries.ts';
+
+export interface HubOptions {
+  config: LoadedConfig;
+  /** defaults to a logger at the configured level on stdout */
+  log?: Logger;
+  /** plugin retry and timeout tuning, for tests */
+  pluginTiming?: Pick<PluginHostOptions, 'retryBaseMs' | 'retryMaxMs' | 'setupTimeoutMs' | 'stopTimeoutMs'>;
+}
+
+const PERSIST_INTERVAL_MS = 1000;
+
+/**
+ * The running hub: composes the core services, starts them in dependency
+ * order and stops them in reverse. Anything started before a failing step is
+ * stopped again, so a failed start leaves no port or file open.
+ */
+export class Hub {
+  readonly bus: EventBus;
+  private readonly closers: Array<() => Promise<void> | void> = [];
+  private stopped: Promise<void> | undefined;
+  private startedAt = Date.now();
+
+  private constructor(
+    readonly log: Logger,
+    readonly config: LoadedConfig,
+  ) {
+    this.bus = new EventBus(log);
+  }
+
+  // Assigned during start(); the hub is handed out only once all are set.
+  devices!: DeviceRegistry;
+  entities!: EntityRegistry;
+  states!: StateMachine;
+  store!: SqliteTimeSeries;
+  plugins!: PluginHost;
+  private broker!: EmbeddedBroker;
+  private http!: HttpServer;
+
+  static async start(options: HubOptions): Promise<Hub> {
+    const { config } = options;
+    const log = options.log ?? createLogger(config.config.log.level as LogLevel);
+    const hub = new Hub(log, config);
+    try {
+      await hub.boot(options);
+    } catch (error) {
+      await hub.stop();
+      throw error;
+    }
+    return hub;
+  }
+
+  get httpPort(): number {
+    return this.http.port;
+  }
+
+  get mqttPort(): number {
+    return this.broker.port;
+  }
+
+  health(): HealthReport {
+    const broker = this.broker.health();
+    const store = this.store.health();
+    const plugins = this.plugins.statuses();
+    return {
+      status: summarize(broker, store, plugins),
+      version: HUB_VERSION,
+      uptime_s: Math.round((Date.now() - this.startedAt) / 1000),
+      broker,
+      store,
+      plugins: Object.fromEntries(plugins.map((p) => [p.id, p])),
+    };
+  }
+
+  /** Stops plugins, flushes every pending write and closes ports and files. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      for (const close of this.closers.reverse()) {
+        try {
+          await close();
+        } catch (error) {
+          this.log.error({ err: error }, `error while stopping: ${(error as Error).message}`);
+        }
+      }
+      this.log.info('hub stopped');
+    })();
+    return this.stopped;
+  }
+
+  private async boot(options: HubOptions): Promise<void> {
+    const { config, log } = this;
+    const settings = config.config;
+    const dataDir = settings.storage.data_dir;
+    mkdirSync(dataDir, { recursive: true });
+
+    const sqlite = openSqlite(join(dataDir, 'hearth.db'));
+    this.closers.push(() => {
+      sqlite.close();
+    });
+    const db = kyselyOn<RegistryTables>(sqlite);
+    await migrate(db, registryMigrations);
+
+    this.devices = new DeviceRegistry(db, this.bus);
+    this.entities = new EntityRegistry(db, this.bus);
+    await this.devices.load();
+    await this.entities.load();
+
+    this.store = await SqliteTimeSeries.open({ file: join(dataDir, 'timeseries.db'), log });
+    this.closers.push(() => this.store.close());
+    this.states = new StateMachine(db, this.entities, this.bus, (entity, ts, value) => this.store.append({ entity, ts, value }));
+    await this.states.load();
+    const persist = async () => {
+      await this.states.flush();
+      await this.devices.flushLastSeen();
+    };
+    const persistTimer = setInterval(() => void persist().catch((e) => log.error({ err: e }, `saving states failed: ${e.message}`)), PERSIST_INTERVAL_MS);
+    persistTimer.unref();
+    this.closers.push(() => clearInterval(persistTimer), persist);
+
+    const metrics = createMetrics({ pendingReadings: () => this.store.health().pending });
+    this.broker = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log }).catch((error) => {
+      throw portError('MQTT', settings.mqtt.port, 'mqtt.port or HEARTH_MQTT_PORT', error);
+    });
+    this.closers.push(() => this.broker.close());
+    const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics });
+    await protocol.start();
+    this.closers.push(() => protocol.stop());
+
+    this.plugins = new PluginHost({
+      ...options.pluginTiming,
+      bus: this.bus,
+      devices: this.devices,
+      entities: this.entities,
+      states: this.states,
+      mqtt: this.broker,
+      log,
+      dataDir,
+      hub: { name: settings.name, version: HUB_VERSION },
+      configDir: config.dir,
+      hubRoot: HUB_ROOT,
+      validateConfig: (id, schema, value) => config.validatePlugin(id, schema, value),
+    });
+    this.closers.push(() => this.plugins.stop());
+    await this.plugins.start(config.plugins);
+
+    const app = createApp({
+      devices: this.devices,
+      entities: this.entities,
+      states: this.states,
+      store: this.store,
+      plugins: this.plugins,
+      metrics: metrics.registry,
+      health: () => this.health(),
+      uiDir: join(HUB_ROOT, 'ui'),
+    });
+    this.http = await listen(app, settings.http.host, settings.http.port).catch((error) => {
+      throw portError('HTTP', settings.http.port, 'http.port or HEARTH_HTTP_PORT', error);
+    });
+    this.closers.push(() => this.http.close());
+
+    this.startedAt = Date.now();
+    log.info(`MQTT broker on ${settings.mqtt.host}:${this.mqttPort} (native protocol: hearth/<device>/announce|telemetry|status)`);
+    log.info(`HTTP API and UI on http://${settings.http.host}:${this.httpPort}/`);
+    if (isLoopback(settings.http.host)) {
+      log.info('the API listens on this machine only until users and tokens exist (set http.host to open it)');
+    } else {
+      log.warn(`the API on ${settings.http.host} has no authentication yet: anyone who can reach it can read your devices`);
+    }
+    log.info(`data in ${dataDir}`);
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function portError(what: string, port: number, setting: string, error: NodeJS.ErrnoException): Error {
+  if (error.code === 'EADDRINUSE') return new Error(`${what} port ${port} is already in use by another program; choose another with ${setting}`);
+  if (error.code === 'EACCES') return new Error(`no permission to listen on ${what} port ${port}; choose one above 1023 with ${setting}`);
+  return error;
+}

@@ -1,0 +1,99 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes, type AedesPublishPacket } from 'aedes';
+import type { Logger } from 'pino';
+import type { MqttHandler, MqttHealth, MqttTransport, PublishOptions } from './transport.ts';
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  log: Logger;
+}
+
+/**
+ * aedes inside the hub process. The hub subscribes in-process (no loopback
+ * socket, no second parse of every packet), which is what lets ingest run
+ * close to the bare broker's speed.
+ */
+export class EmbeddedBroker implements MqttTransport {
+  private constructor(
+    private readonly aedes: Aedes,
+    private readonly server: Server,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+    const aedes = await Aedes.createBroker();
+    const server = createServer(aedes.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    aedes.on('clientError', (client, error) => {
+      options.log.debug({ client: client.id, err: error }, `MQTT client ${client.id}: ${error.message}`);
+    });
+    return new EmbeddedBroker(aedes, server, options.log);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async subscribe(filter: string, handler: MqttHandler): Promise<() => Promise<void>> {
+    const deliver = (packet: AedesPublishPacket, done: () => void) => {
+      // aedes wants `done` before returning or other subscribers stall; the
+      // handler's own errors are its business, but must never reach aedes.
+      try {
+        const result = handler({
+          topic: packet.topic,
+          payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+          qos: packet.qos,
+          retain: packet.retain,
+        });
+        if (result instanceof Promise) result.catch((error) => this.handlerFailed(filter, error));
+      } catch (error) {
+        this.handlerFailed(filter, error);
+      }
+      done();
+    };
+    await new Promise<void>((resolve) => this.aedes.subscribe(filter, deliver, resolve));
+    return () => new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver, resolve));
+  }
+
+  publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.aedes.publish(
+        {
+          cmd: 'publish',
+          topic,
+          payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+          qos: options.qos ?? 0,
+          retain: options.retain ?? false,
+          dup: false,
+        },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  health(): MqttHealth {
+    return {
+      mode: 'embedded',
+      status: this.aedes.closed ? 'error' : 'ok',
+      port: this.port,
+      clients: this.aedes.connectedClients,
+    };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handlerFailed(filter: string, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.log.error({ err: error, filter }, `MQTT handler for ${filter} failed: ${message}`);
+  }
+}

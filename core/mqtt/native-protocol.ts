@@ -1,0 +1,174 @@
+import type { Logger } from 'pino';
+import type { HubMetrics } from '../metrics.ts';
+import { DEVICE_ID_PATTERN, DeviceOwnershipError, type DeviceRegistry } from '../registry/devices.ts';
+import type { EntityRegistry } from '../registry/entities.ts';
+import type { StateMachine } from '../states/state-machine.ts';
+import {
+  coerceValue,
+  parseAnnounce,
+  parseJson,
+  parseStatus,
+  parseTimestamp,
+  PayloadError,
+  telemetryRecords,
+} from './native-payloads.ts';
+import { Rejections } from './rejections.ts';
+import type { MqttMessage, MqttTransport } from './transport.ts';
+
+/** Devices speaking the native protocol are owned by this pseudo-plugin. */
+export const NATIVE_PLUGIN = 'mqtt';
+
+export interface NativeProtocolDeps {
+  mqtt: MqttTransport;
+  devices: DeviceRegistry;
+  entities: EntityRegistry;
+  states: StateMachine;
+  log: Logger;
+  metrics: HubMetrics;
+}
+
+type TopicKind = 'announce' | 'telemetry' | 'status';
+
+/**
+ * The native `hearth/<device_id>/{announce,telemetry,status}` protocol.
+ * Messages of one device are applied strictly in order (an announce that is
+ * still writing the registry holds back the telemetry behind it); a bad
+ * message is rejected, counted and logged, and never disturbs the others.
+ */
+export class NativeProtocol {
+  private readonly unsubscribes: Array<() => Promise<void>> = [];
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly rejections: Rejections;
+
+  constructor(private readonly deps: NativeProtocolDeps) {
+    this.rejections = new Rejections(deps.log, deps.metrics);
+  }
+
+  async start(): Promise<void> {
+    for (const kind of ['announce', 'telemetry', 'status'] as const) {
+      this.unsubscribes.push(await this.deps.mqtt.subscribe(`hearth/+/${kind}`, (m) => this.receive(kind, m)));
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const unsubscribe of this.unsubscribes.splice(0)) await unsubscribe();
+    await Promise.all(this.inFlight.values());
+  }
+
+  private receive(kind: TopicKind, message: MqttMessage): void {
+    this.deps.metrics.mqttMessages.inc({ kind });
+    const deviceId = message.topic.split('/')[1] ?? '';
+    if (!DEVICE_ID_PATTERN.test(deviceId)) {
+      this.rejections.reject(message.topic, 'invalid_topic', `device id "${deviceId}" must be 1-64 letters, digits, "_" or "-"`);
+      return;
+    }
+    // A retained topic being cleared: nothing to apply.
+    if (message.payload.length === 0) return;
+    this.inOrder(deviceId, message.topic, () => {
+      if (kind === 'announce') return this.announce(deviceId, message);
+      if (kind === 'telemetry') return this.telemetry(deviceId, message);
+      return this.status(deviceId, message);
+    });
+  }
+
+  /** Runs `task` now, or after the device's unfinished one; rejections are reported for `topic`. */
+  private inOrder(deviceId: string, topic: string, task: () => void | Promise<void>): void {
+    const onError = (error: unknown) => this.failed(topic, error);
+    const previous = this.inFlight.get(deviceId);
+    let result: void | Promise<void>;
+    if (previous) {
+      result = previous.then(task);
+    } else {
+      try {
+        result = task();
+      } catch (error) {
+        onError(error);
+        return;
+      }
+    }
+    if (!(result instanceof Promise)) return;
+    const settled: Promise<void> = result.catch(onError).finally(() => {
+      if (this.inFlight.get(deviceId) === settled) this.inFlight.delete(deviceId);
+    });
+    this.inFlight.set(deviceId, settled);
+  }
+
+  private failed(topic: string, error: unknown): void {
+    if (error instanceof PayloadError) return this.rejections.reject(topic, error.reason, error.message);
+    if (error instanceof DeviceOwnershipError) return this.rejections.reject(topic, 'device_conflict', error.message);
+    this.deps.log.error({ err: error, topic }, `failed to apply MQTT message on ${topic}: ${(error as Error).message}`);
+  }
+
+  private async announce(deviceId: string, message: MqttMessage): Promise<void> {
+    const { devices, entities, log } = this.deps;
+    const announcement = parseAnnounce(deviceId, message.payload);
+    const { created } = await devices.upsert(NATIVE_PLUGIN, {
+      id: deviceId,
+      name: announcement.name,
+      manufacturer: announcement.manufacturer,
+      model: announcement.model,
+      sw_version: announcement.sw,
+    });
+    for (const e of announcement.entities) {
+      await entities.upsert(NATIVE_PLUGIN, {
+        unique_id: `${deviceId}.${e.key}`,
+        device_id: deviceId,
+        key: e.key,
+        kind: e.kind,
+        name: e.name ?? e.key,
+        unit: e.unit ?? null,
+        device_class: e.device_class ?? null,
+        state_class: e.state_class ?? null,
+      });
+    }
+    await devices.setOnline(deviceId, true);
+    const line = `device ${deviceId} announced with ${announcement.entities.length} entities`;
+    if (created) log.info({ device: deviceId }, line);
+    else log.debug({ device: deviceId }, line);
+  }
+
+  private telemetry(deviceId: string, message: MqttMessage): void | Promise<void> {
+    const { devices, entities, states } = this.deps;
+    const device = devices.get(deviceId);
+    if (!device || device.plugin !== NATIVE_PLUGIN) {
+      throw new PayloadError('unknown_device', `unknown device "${deviceId}": announce it first on hearth/${deviceId}/announce`);
+    }
+    const now = Date.now();
+    let latest = 0;
+    for (const record of telemetryRecords(parseJson(message.payload))) {
+      let ts: number;
+      try {
+        ts = parseTimestamp(record.ts, now);
+      } catch (error) {
+        this.failed(message.topic, error);
+        continue;
+      }
+      latest = Math.max(latest, ts);
+      for (const [key, raw] of Object.entries(record)) {
+        if (key === 'ts') continue;
+        const entity = entities.byDeviceKey(deviceId, key);
+        if (!entity) {
+          this.failed(message.topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`));
+          continue;
+        }
+        try {
+          states.set(entity.entity_id, coerceValue(entity, raw), { ts });
+        } catch (error) {
+          this.failed(message.topic, error);
+        }
+      }
+    }
+    if (latest === 0) return;
+    devices.touch(deviceId, Math.min(latest, now));
+    if (device.online !== true) return devices.setOnline(deviceId, true, now);
+  }
+
+  private async status(deviceId: string, message: MqttMessage): Promise<void> {
+    const online = parseStatus(message.payload);
+    if (!this.deps.devices.get(deviceId)) {
+      throw new PayloadError('unknown_device', `status for unknown device "${deviceId}": announce it first`);
+    }
+    await this.deps.devices.setOnline(deviceId, online);
+    this.deps.log.info({ device: deviceId }, `device ${deviceId} is ${online ? 'online' : 'offline'}`);
+  }
+}

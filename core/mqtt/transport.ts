@@ -1,0 +1,33 @@
+/**
+ * How the hub talks MQTT, whether through its embedded broker or as a client
+ * of an external one. Handlers are called in the order the broker delivers.
+ */
+export interface MqttMessage {
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+}
+
+export type MqttHandler = (message: MqttMessage) => void | Promise<void>;
+
+export interface PublishOptions {
+  qos?: 0 | 1 | 2;
+  retain?: boolean;
+}
+
+export interface MqttHealth {
+  mode: 'embedded' | 'external';
+  status: 'ok' | 'error';
+  /** where devices connect */
+  port?: number;
+  clients?: number;
+  error?: string;
+}
+
+export interface MqttTransport {
+  subscribe(filter: string, handler: MqttHandler): Promise<() => Promise<void>>;
+  publish(topic: string, payload: string | Buffer, options?: PublishOptions): Promise<void>;
+  health(): MqttHealth;
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+/**
+ * The whole public surface a plugin sees. A plugin imports types and helpers
+ * from here only, never from other core modules, and reaches the hub only
+ * through the `ctx` given to its `setup`.
+ */
+import type { Hono } from 'hono';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { Logger } from 'pino';
+import type { Listener, Unsubscribe } from './events/bus.ts';
+import type { HubEvents } from './events/hub-events.ts';
+import type { MqttHandler, PublishOptions } from './mqtt/transport.ts';
+import type { Device, DeviceInput } from './registry/devices.ts';
+import type { Entity, EntityInput } from './registry/entities.ts';
+import type { SetResult, SetStateOptions } from './states/state-machine.ts';
+import type { State, StateValue } from './states/state.ts';
+
+export { NotReadyError, PluginConfigError } from './plugins/errors.ts';
+export type { Device, DeviceInput, Entity, EntityInput, HubEvents, Logger, State, StateValue, Unsubscribe };
+
+/** The hub API version plugins declare a range against (semver). */
+export const HUB_API_VERSION = '1.0.0';
+
+export type PluginStop = () => void | Promise<void>;
+
+export interface PluginContext<Config = Record<string, unknown>> {
+  /** The plugin's id, as written under `plugins:` in the config. */
+  readonly id: string;
+  /** Log lines carry `plugin: <id>`. */
+  readonly log: Logger;
+  /** The plugin's config, validated against its schema, defaults filled. */
+  readonly config: Config;
+  /** A folder of the plugin's own under the data dir, created on first use. */
+  readonly dataDir: string;
+  readonly hub: { readonly name: string; readonly version: string };
+
+  readonly bus: {
+    on<K extends keyof HubEvents>(event: K, listener: Listener<HubEvents[K]>): Unsubscribe;
+    emit<K extends keyof HubEvents>(event: K, payload: HubEvents[K]): void;
+  };
+  /** Devices: read any; create and update only the plugin's own. */
+  readonly devices: {
+    get(id: string): Device | undefined;
+    list(): Device[];
+    upsert(input: DeviceInput): Promise<Device>;
+    setOnline(id: string, online: boolean): Promise<void>;
+  };
+  /** Entities: read any; create and update only the plugin's own (identity is the plugin + unique_id). */
+  readonly entities: {
+    get(entityId: string): Entity | undefined;
+    list(): Entity[];
+    upsert(input: EntityInput): Promise<Entity>;
+  };
+  /** States: read any; set only those of the plugin's own entities. */
+  readonly states: {
+    get(entityId: string): State | undefined;
+    all(): State[];
+    set(entityId: string, value: StateValue, options?: SetStateOptions): SetResult;
+  };
+  readonly mqtt: {
+    subscribe(filter: string, handler: MqttHandler): Promise<Unsubscribe>;
+    publish(topic: string, payload: string | Buffer, options?: PublishOptions): Promise<void>;
+  };
+  /** Routes served under `/api/plugins/<id>/`. */
+  readonly http: Hono;
+  readonly schedule: {
+    /** Cron expression (croner syntax, seconds optional). */
+    cron(expression: string, task: () => void | Promise<void>): Unsubscribe;
+    every(ms: number, task: () => void | Promise<void>): Unsubscribe;
+  };
+}
+
+export interface PluginManifest<Config = Record<string, unknown>> {
+  id: string;
+  /** The plugin's own version (semver). */
+  version: string;
+  /** The hub API range the plugin works with, e.g. `^1.0.0`. */
+  hub: string;
+  description?: string;
+  /** JSON Schema of the plugin's config; omit for a plugin that takes none. */
+  configSchema?: JSONSchema;
+  /** Starts the plugin; returns what stops it. Everything made through `ctx` is released for you. */
+  setup(ctx: PluginContext<Config>): PluginStop | void | Promise<PluginStop | void>;
+}
+
+/** Declares a plugin with its config type derived from its JSON Schema. */
+export function definePlugin<const Schema extends JSONSchema, Config = FromSchema<Schema>>(
+  manifest: PluginDefinition<Schema, Config>,
+): PluginManifest<Config> {
+  return manifest as PluginManifest<Config>;
+}
+
+interface PluginDefinition<Schema, Config> {
+  id: string;
+  version: string;
+  hub: string;
+  description?: string;
+  configSchema: Schema;
+  setup(ctx: PluginContext<Config>): PluginStop | void | Promise<PluginStop | void>;
+}

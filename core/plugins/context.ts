@@ -1,0 +1,136 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Cron } from 'croner';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { EventBus } from '../events/bus.ts';
+import type { MqttTransport } from '../mqtt/transport.ts';
+import type { PluginContext } from '../plugin-api.ts';
+import type { DeviceRegistry } from '../registry/devices.ts';
+import type { EntityRegistry } from '../registry/entities.ts';
+import type { StateMachine } from '../states/state-machine.ts';
+
+export interface ContextDeps {
+  bus: EventBus;
+  devices: DeviceRegistry;
+  entities: EntityRegistry;
+  states: StateMachine;
+  mqtt: MqttTransport;
+  log: Logger;
+  dataDir: string;
+  hub: { name: string; version: string };
+}
+
+export interface PluginScope {
+  ctx: PluginContext;
+  /** Undoes every subscription, timer and route the plugin made through ctx. */
+  release(): Promise<void>;
+}
+
+/** Reported for a throw in one of the plugin's handlers (MQTT, schedule, HTTP route). */
+export type HandlerErrorSink = (source: string, error: unknown) => void;
+
+/**
+ * Builds the one object a plugin gets. Every handle in it is bound to the
+ * plugin: its handlers are guarded (a throw is reported against the plugin,
+ * never escapes into the hub), and `release()` takes back everything it made.
+ */
+export function createPluginScope(id: string, config: object, deps: ContextDeps, onError: HandlerErrorSink): PluginScope {
+  const log = deps.log.child({ plugin: id });
+  const bus = deps.bus.scoped(id);
+  const mqttSubscriptions = new Set<() => Promise<void>>();
+  const jobs = new Set<{ stop(): void }>();
+  const http = new Hono();
+  http.onError((error, c) => {
+    onError(`http ${c.req.method} ${c.req.path}`, error);
+    return c.json({ error: { code: 'plugin_error', message: `plugin ${id} failed to answer` } }, 500);
+  });
+  const guard =
+    (source: string, task: () => void | Promise<void>) =>
+    async (): Promise<void> => {
+      try {
+        await task();
+      } catch (error) {
+        onError(source, error);
+      }
+    };
+  const ownEntity = (entityId: string) => {
+    const entity = deps.entities.get(entityId);
+    if (!entity) throw new Error(`unknown entity "${entityId}"`);
+    if (entity.plugin !== id) throw new Error(`entity "${entityId}" belongs to "${entity.plugin}", not to plugin "${id}"`);
+  };
+  const keep = (job: { stop(): void }) => {
+    jobs.add(job);
+    return () => {
+      job.stop();
+      jobs.delete(job);
+    };
+  };
+
+  const dataDir = join(deps.dataDir, 'plugins', id);
+  mkdirSync(dataDir, { recursive: true });
+
+  const ctx: PluginContext = {
+    id,
+    log,
+    config: config as Record<string, unknown>,
+    dataDir,
+    hub: deps.hub,
+    bus: { on: (event, listener) => bus.on(event, listener), emit: (event, payload) => bus.emit(event, payload) },
+    devices: {
+      get: (deviceId) => deps.devices.get(deviceId),
+      list: () => deps.devices.list(),
+      upsert: async (input) => (await deps.devices.upsert(id, input)).device,
+      setOnline: async (deviceId, online) => {
+        const device = deps.devices.get(deviceId);
+        if (device && device.plugin !== id) throw new Error(`device "${deviceId}" belongs to "${device.plugin}"`);
+        await deps.devices.setOnline(deviceId, online);
+      },
+    },
+    entities: {
+      get: (entityId) => deps.entities.get(entityId),
+      list: () => deps.entities.list(),
+      upsert: async (input) => (await deps.entities.upsert(id, input)).entity,
+    },
+    states: {
+      get: (entityId) => deps.states.get(entityId),
+      all: () => deps.states.all(),
+      set: (entityId, value, options) => {
+        ownEntity(entityId);
+        return deps.states.set(entityId, value, options);
+      },
+    },
+    mqtt: {
+      subscribe: async (filter, handler) => {
+        const guarded = (message: Parameters<typeof handler>[0]) => guard(`mqtt ${filter}`, () => handler(message))();
+        const unsubscribe = await deps.mqtt.subscribe(filter, guarded);
+        mqttSubscriptions.add(unsubscribe);
+        return () => {
+          mqttSubscriptions.delete(unsubscribe);
+          void unsubscribe();
+        };
+      },
+      publish: (topic, payload, options) => deps.mqtt.publish(topic, payload, options),
+    },
+    http,
+    schedule: {
+      cron: (expression, task) => keep(new Cron(expression, guard(`cron ${expression}`, task))),
+      every: (ms, task) => {
+        if (!(ms >= 10)) throw new Error(`schedule.every: interval must be at least 10 ms, got ${ms}`);
+        const timer = setInterval(guard(`every ${ms} ms`, task), ms);
+        return keep({ stop: () => clearInterval(timer) });
+      },
+    },
+  };
+
+  return {
+    ctx,
+    async release() {
+      bus.release();
+      for (const job of [...jobs]) job.stop();
+      jobs.clear();
+      await Promise.all([...mqttSubscriptions].map((unsubscribe) => unsubscribe()));
+      mqttSubscriptions.clear();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { EventBus } from '../events/bus.ts';
+import type { EntitiesTable, RegistryTables } from '../db/tables.ts';
+import { firstFree, slugify } from './slug.ts';
+
+export interface Entity {
+  /** Compact integer key, used by the time-series store. */
+  id: number;
+  /** Readable id, generated once: `<kind>.<device>_<key>` */
+  entity_id: string;
+  plugin: string;
+  unique_id: string;
+  device_id: string | null;
+  key: string;
+  kind: string;
+  name: string;
+  unit: string | null;
+  device_class: string | null;
+  state_class: string | null;
+  hidden: boolean;
+  created_at: number;
+}
+
+export interface EntityInput {
+  /** Stable within the plugin; with the plugin it is the entity's identity, so renames never break history. */
+  unique_id: string;
+  device_id: string | null;
+  /** The device-local name of the value, e.g. `distance` in a telemetry payload. */
+  key: string;
+  kind: string;
+  name?: string;
+  unit?: string | null;
+  device_class?: string | null;
+  state_class?: string | null;
+}
+
+export const ENTITY_KIND_PATTERN = /^[a-z][a-z_]*$/;
+
+export class EntityRegistry {
+  private readonly byEntityId = new Map<string, Entity>();
+  private readonly byIdentity = new Map<string, Entity>();
+  private readonly byDeviceAndKey = new Map<string, Entity>();
+
+  constructor(
+    private readonly db: Kysely<RegistryTables>,
+    private readonly bus: EventBus,
+  ) {}
+
+  async load(): Promise<void> {
+    const rows = await this.db.selectFrom('entities').selectAll().execute();
+    for (const row of rows) this.index(fromRow(row));
+  }
+
+  get(entityId: string): Entity | undefined {
+    return this.byEntityId.get(entityId);
+  }
+
+  byUniqueId(plugin: string, uniqueId: string): Entity | undefined {
+    return this.byIdentity.get(identity(plugin, uniqueId));
+  }
+
+  /** The entity a device reports under `key` (e.g. a telemetry field). */
+  byDeviceKey(deviceId: string, key: string): Entity | undefined {
+    return this.byDeviceAndKey.get(`${deviceId}\u0000${key}`);
+  }
+
+  list(): Entity[] {
+    return [...this.byEntityId.values()].sort((a, b) => a.entity_id.localeCompare(b.entity_id));
+  }
+
+  forDevice(deviceId: string): Entity[] {
+    return this.list().filter((e) => e.device_id === deviceId);
+  }
+
+  /**
+   * Creates the entity on first sight (generating its readable id) or updates
+   * its metadata; the entity id itself never changes once given.
+   */
+  async upsert(plugin: string, input: EntityInput, now = Date.now()): Promise<{ entity: Entity; created: boolean }> {
+    if (!ENTITY_KIND_PATTERN.test(input.kind)) throw new Error(`invalid entity kind "${input.kind}"`);
+    const existing = this.byUniqueId(plugin, input.unique_id);
+    const entity: Entity = {
+      id: existing?.id ?? 0,
+      entity_id: existing?.entity_id ?? this.newEntityId(input),
+      plugin,
+      unique_id: input.unique_id,
+      device_id: input.device_id,
+      key: input.key,
+      kind: input.kind,
+      name: input.name ?? existing?.name ?? input.key,
+      unit: input.unit ?? null,
+      device_class: input.device_class ?? null,
+      state_class: input.state_class ?? null,
+      hidden: existing?.hidden ?? false,
+      created_at: existing?.created_at ?? now,
+    };
+    if (existing && sameMetadata(existing, entity)) return { entity: existing, created: false };
+    const { id: _id, ...row } = toRow(entity);
+    if (existing) {
+      await this.db.updateTable('entities').set(row).where('id', '=', existing.id).execute();
+      this.unindex(existing);
+    } else {
+      const inserted = await this.db.insertInto('entities').values(row).returning('id').executeTakeFirstOrThrow();
+      entity.id = inserted.id;
+    }
+    this.index(entity);
+    if (!existing) this.bus.emit('entity_registered', { entity_id: entity.entity_id, device_id: entity.device_id ?? '' });
+    return { entity, created: !existing };
+  }
+
+  private newEntityId(input: EntityInput): string {
+    const object = slugify(input.device_id ? `${input.device_id}_${input.key}` : input.key) || 'unnamed';
+    return firstFree(`${input.kind}.${object}`, (candidate) => this.byEntityId.has(candidate));
+  }
+
+  private index(entity: Entity): void {
+    this.byEntityId.set(entity.entity_id, entity);
+    this.byIdentity.set(identity(entity.plugin, entity.unique_id), entity);
+    if (entity.device_id) this.byDeviceAndKey.set(`${entity.device_id}\u0000${entity.key}`, entity);
+  }
+
+  private unindex(entity: Entity): void {
+    this.byEntityId.delete(entity.entity_id);
+    this.byIdentity.delete(identity(entity.plugin, entity.unique_id));
+    if (entity.device_id) this.byDeviceAndKey.delete(`${entity.device_id}\u0000${entity.key}`);
+  }
+}
+
+function identity(plugin: string, uniqueId: string): string {
+  return `${plugin}\u0000${uniqueId}`;
+}
+
+function sameMetadata(a: Entity, b: Entity): boolean {
+  return (
+    a.device_id === b.device_id &&
+    a.key === b.key &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    a.unit === b.unit &&
+    a.device_class === b.device_class &&
+    a.state_class === b.state_class
+  );
+}
+
+function fromRow(row: Selectable<EntitiesTable>): Entity {
+  return { ...row, hidden: row.hidden === 1 };
+}
+
+function toRow(entity: Entity): Omit<Selectable<EntitiesTable>, never> {
+  return { ...entity, hidden: entity.hidden ? 1 : 0 };
+}
