@@ -33,7 +33,7 @@ export function validateSection(schema: object, value: unknown, context: Section
   if (validate(value)) return [];
   const issues = simplify(validate.errors ?? []).map((error) => toIssue(error, value, context));
   // ajv reports in schema order; the user reads the file top to bottom.
-  return issues; ((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+  return issues.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 }
 
 function toIssue(error: ErrorObject, root: unknown, context: SectionContext): ConfigIssue {
@@ -136,11 +136,11 @@ function collapse(composite: ErrorObject, errors: ErrorObject[]): ErrorObject[] 
     const index = e.schemaPath.slice(prefix.length).split('/')[0] ?? '';
     branches.set(index, [...(branches.get(index) ?? []), e]);
   }
-  const kindErrors = [...branches].map(([index, errs]) => errs.find((e) => isKindError(e, composite, `${prefix}${index}/`)));
-  const close = [...branches.values()].filter((_, i) => !kindErrors[i]);
-  if (close.length === 1) return [...others, ...close[0]!];
+  const verdicts = [...branches].map(([index, errs]) => ({ errs, kind: errs.find((e) => isKindError(e, composite, `${prefix}${index}/`)) }));
+  const close = verdicts.filter((v) => !v.kind);
+  if (close.length === 1) return [...others, ...close[0]!.errs];
   if (close.length > 1) return [...others, composite];
-  const alternatives = kindErrors.map((e) => describeRule(e!).replace(/^must be /, ''));
+  const alternatives = verdicts.map((v) => describeRule(v.kind!).replace(/^must be /, ''));
   return [...others, { ...composite, keyword: 'type', params: { type: alternatives } }];
 }
 

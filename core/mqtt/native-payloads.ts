@@ -21,6 +21,8 @@ export class PayloadError extends Error {
   constructor(
     readonly reason: RejectReason,
     message: string,
+    /** the field at fault, when one is: distinct fields are distinct mistakes for the log */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -145,20 +147,20 @@ export function coerceValue(entity: Entity, raw: unknown): StateValue {
     const word = typeof raw === 'string' ? raw.toLowerCase() : undefined;
     if (word !== undefined && TRUE_WORDS.has(word)) return true;
     if (word !== undefined && FALSE_WORDS.has(word)) return false;
-    throw new PayloadError('invalid_value', `${entity.key}: ${entity.kind} expects true/false or "on"/"off", got ${JSON.stringify(raw)}`);
+    throw new PayloadError('invalid_value', `${entity.key}: ${entity.kind} expects true/false or "on"/"off", got ${JSON.stringify(raw)}`, entity.key);
   }
   if (typeof raw === 'number') {
-    if (!Number.isFinite(raw)) throw new PayloadError('invalid_value', `${entity.key}: not a finite number`);
+    if (!Number.isFinite(raw)) throw new PayloadError('invalid_value', `${entity.key}: not a finite number`, entity.key);
     return raw;
   }
   const numeric = entity.unit !== null || entity.state_class !== null;
-  if (numeric) throw new PayloadError('invalid_value', `${entity.key}: expects a number${entity.unit ? ` in ${entity.unit}` : ''}, got ${JSON.stringify(raw)}`);
+  if (numeric) throw new PayloadError('invalid_value', `${entity.key}: expects a number${entity.unit ? ` in ${entity.unit}` : ''}, got ${JSON.stringify(raw)}`, entity.key);
   if (typeof raw === 'boolean') return raw;
   if (typeof raw === 'string') {
-    if (raw.length > 255) throw new PayloadError('invalid_value', `${entity.key}: text longer than 255 characters`);
+    if (raw.length > 255) throw new PayloadError('invalid_value', `${entity.key}: text longer than 255 characters`, entity.key);
     return raw;
   }
-  throw new PayloadError('invalid_value', `${entity.key}: expects a number, text, true/false or null, got ${Array.isArray(raw) ? 'an array' : 'an object'}`);
+  throw new PayloadError('invalid_value', `${entity.key}: expects a number, text, true/false or null, got ${Array.isArray(raw) ? 'an array' : 'an object'}`, entity.key);
 }
 
 export function parseStatus(payload: Buffer): boolean {

@@ -94,7 +94,7 @@ export class NativeProtocol {
   }
 
   private failed(topic: string, error: unknown): void {
-    if (error instanceof PayloadError) return this.rejections.reject(topic, error.reason, error.message);
+    if (error instanceof PayloadError) return this.rejections.reject(topic, error.reason, error.message, error.field);
     if (error instanceof DeviceOwnershipError) return this.rejections.reject(topic, 'device_conflict', error.message);
     this.deps.log.error({ err: error, topic }, `failed to apply MQTT message on ${topic}: ${(error as Error).message}`);
   }
@@ -148,7 +148,7 @@ export class NativeProtocol {
         if (key === 'ts') continue;
         const entity = entities.byDeviceKey(deviceId, key);
         if (!entity) {
-          this.failed(message.topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`));
+          this.failed(message.topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`, key));
           continue;
         }
         try {

@@ -6,7 +6,7 @@ const QUIET_MS = 60_000;
 
 /**
  * Counts and logs rejected device messages. The first rejection on a topic for
- * a reason is always logged; after that at most one line a minute, carrying
+ * a reason (and field) is always logged; after that at most one line a minute, carrying
  * how many were left out, so one chatty broken device cannot flood the log.
  */
 export class Rejections {
@@ -17,9 +17,9 @@ export class Rejections {
     private readonly metrics: HubMetrics,
   ) {}
 
-  reject(topic: string, reason: RejectReason, message: string, now = Date.now()): void {
+  reject(topic: string, reason: RejectReason, message: string, field = '', now = Date.now()): void {
     this.metrics.mqttRejected.inc({ reason });
-    const key = `${topic}\u0000${reason}`;
+    const key = `${topic}\u0000${reason}\u0000${field}`;
     const quiet = this.quietUntil.get(key);
     if (quiet && now < quiet.until) {
       quiet.suppressed++;
