@@ -24,11 +24,14 @@ export interface HubOptions {
   config: LoadedConfig;
   /** defaults to a logger at the configured level on stdout */
   log?: Logger;
-  /** plugin retry and timeout tuning, for tests */
-  pluginTiming?: Pick<PluginHostOptions, 'retryBaseMs' | 'retryMaxMs' | 'setupTimeoutMs' | 'stopTimeoutMs'>;
+  /** retry, timeout and flush intervals; tests shorten or lengthen them */
+  timing?: HubTiming;
 }
 
-const PERSIST_INTERVAL_MS = 1000;
+export interface HubTiming extends Pick<PluginHostOptions, 'retryBaseMs' | 'retryMaxMs' | 'setupTimeoutMs' | 'stopTimeoutMs'> {
+  /** how often states, last-seen times and readings are committed (default 1000 ms) */
+  persistIntervalMs?: number;
+}
 
 /**
  * The running hub: composes the core services, starts them in dependency
@@ -125,7 +128,8 @@ export class Hub {
     await this.devices.load();
     await this.entities.load();
 
-    this.store = await SqliteTimeSeries.open({ file: join(dataDir, 'timeseries.db'), log });
+    const persistIntervalMs = options.timing?.persistIntervalMs ?? 1000;
+    this.store = await SqliteTimeSeries.open({ file: join(dataDir, 'timeseries.db'), log, flushIntervalMs: persistIntervalMs });
     this.closers.push(() => this.store.close());
     this.states = new StateMachine(db, this.entities, this.bus, (entity, ts, value) => this.store.append({ entity, ts, value }));
     await this.states.load();
@@ -133,7 +137,7 @@ export class Hub {
       await this.states.flush();
       await this.devices.flushLastSeen();
     };
-    const persistTimer = setInterval(() => void persist().catch((e) => log.error({ err: e }, `saving states failed: ${e.message}`)), PERSIST_INTERVAL_MS);
+    const persistTimer = setInterval(() => void persist().catch((e) => log.error({ err: e }, `saving states failed: ${e.message}`)), persistIntervalMs);
     persistTimer.unref();
     this.closers.push(() => clearInterval(persistTimer), persist);
 
@@ -147,7 +151,7 @@ export class Hub {
     this.closers.push(() => protocol.stop());
 
     this.plugins = new PluginHost({
-      ...options.pluginTiming,
+      ...options.timing,
       bus: this.bus,
       devices: this.devices,
       entities: this.entities,

@@ -80,7 +80,7 @@ describe('plugin host', () => {
   it('keeps the hub and the healthy plugins running whatever the others do', async () => {
     const dir = tempDir();
     pluginFolders(dir);
-    hub = await startHub({ dir, yaml: CONFIG, pluginTiming: { retryBaseMs: 20 } });
+    hub = await startHub({ dir, yaml: CONFIG, timing: { retryBaseMs: 20 } });
 
     const { body: health } = await hub.get('/api/health');
     expect(health.status).toBe('degraded');

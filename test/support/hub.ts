@@ -49,7 +49,7 @@ log: { level: debug }
 `;
 
 export async function startHub(
-  options: { dir?: string; yaml?: string; pluginTiming?: HubOptions['pluginTiming'] } = {},
+  options: { dir?: string; yaml?: string; timing?: HubOptions['timing'] } = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? tempDir();
   const file = join(dir, 'hearth.yaml');
@@ -64,7 +64,7 @@ export async function startHub(
   const hub = await Hub.start({
     config: loadConfig(file, { env: {} }),
     log: pino({ level: 'debug' }, capture),
-    pluginTiming: options.pluginTiming,
+    timing: options.timing,
   });
   const api = `http://127.0.0.1:${hub.httpPort}`;
   const testHub: TestHub = {
@@ -80,7 +80,7 @@ export async function startHub(
     },
     async restart() {
       await hub.stop();
-      return startHub({ dir, pluginTiming: options.pluginTiming });
+      return startHub({ dir, timing: options.timing });
     },
     stop: () => hub.stop(),
   };
