@@ -116,8 +116,8 @@ export class PluginHost {
     } catch (error) {
       await scope.release();
       slot.scope = undefined;
-      if (error instanceof NotReadyError) this.retryLater(slot, errorMessage(error));
-      else if (error instanceof PluginConfigError) this.fail(slot, `bad configuration or credentials: ${errorMessage(error)}`);
+      if (isError(error, NotReadyError)) this.retryLater(slot, errorMessage(error));
+      else if (isError(error, PluginConfigError)) this.fail(slot, `bad configuration or credentials: ${errorMessage(error)}`);
       else this.fail(slot, `setup failed: ${errorMessage(error)}`);
     }
   }
@@ -159,6 +159,11 @@ export class PluginHost {
     await slot.scope?.release();
     slot.status.status = 'stopped';
   }
+}
+
+/** By class, or by name for a plugin from npm that carries its own copy of the error classes. */
+function isError(error: unknown, kind: typeof NotReadyError | typeof PluginConfigError): boolean {
+  return error instanceof kind || (error instanceof Error && error.name === kind.name);
 }
 
 function errorMessage(error: unknown): string {

@@ -136,6 +136,14 @@ describe('a device over MQTT, seen through the API', () => {
     expect(reversed.body.error.message).toContain('is after to');
   });
 
+  it('serves the status page at /', async () => {
+    hub = await startHub();
+    const response = await fetch(hub.api + '/');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain("fetch('/api/devices')");
+  });
+
   it('reports broker, store and plugins in /api/health', async () => {
     hub = await startHub();
     const { status, body } = await hub.get('/api/health');

@@ -49,6 +49,9 @@ function pluginFolders(dir: string): void {
     'plugins/locked/index.ts': `
       import { PluginConfigError } from '${API}';
       export default { id: 'locked', version: '1.0.0', hub: '^1.0.0', setup() { throw new PluginConfigError('camera answered 401'); } };`,
+    'plugins/npm-style/index.ts': `
+      class PluginConfigError extends Error { name = 'PluginConfigError'; }
+      export default { id: 'npm-style', version: '1.0.0', hub: '^1.0.0', setup() { throw new PluginConfigError('token expired'); } };`,
     'plugins/future/index.ts': `
       export default { id: 'future', version: '1.0.0', hub: '^2.0.0', setup() {} };`,
     'plugins/picky/index.ts': `
@@ -65,6 +68,7 @@ plugins:
   broken:
   flaky:
   locked:
+  npm-style:
   future:
   picky:
     intervall: 5
@@ -89,6 +93,7 @@ describe('plugin host', () => {
     expect(status('thrower')).toMatchObject({ status: 'running' });
     expect(status('broken')).toMatchObject({ status: 'failed', error: 'setup failed: cannot reach the thing' });
     expect(status('locked')).toMatchObject({ status: 'failed', error: 'bad configuration or credentials: camera answered 401' });
+    expect(status('npm-style')).toMatchObject({ status: 'failed', error: 'bad configuration or credentials: token expired' });
     expect(status('future').status).toBe('failed');
     expect(status('future').error).toContain('needs hub API ^2.0.0, this hub provides 1.0.0');
     expect(status('picky').status).toBe('failed');
