@@ -64,7 +64,8 @@ describe('hearth start', () => {
         messages.push(msg);
         found.mqtt ??= Number(/^MQTT broker on [\d.]+:(\d+)/.exec(msg)?.[1]) || undefined;
         found.http ??= Number(/^HTTP API and UI on http:\/\/127\.0\.0\.1:(\d+)\//.exec(msg)?.[1]) || undefined;
-        if (found.http && found.mqtt) resolve({ http: found.http, mqtt: found.mqtt });
+        // The last line of a start: everything above it has been logged.
+        if (msg.startsWith('data in ') && found.http && found.mqtt) resolve({ http: found.http, mqtt: found.mqtt });
       });
     });
     expect(messages).toContain('the API listens on this machine only until users and tokens exist (set http.host to open it)');

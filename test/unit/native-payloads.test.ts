@@ -19,10 +19,11 @@ function refusal(run: () => unknown): PayloadError {
   return error as PayloadError;
 }
 
-function expectRefused(run: () => unknown, reason: RejectReason, message: string): void {
+function expectRefused(run: () => unknown, reason: RejectReason, message: string, field?: string): void {
   const error = refusal(run);
   expect(error.reason).toBe(reason);
   expect(error.message).toBe(message);
+  expect(error.field).toBe(field);
 }
 
 const buf = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -227,19 +228,19 @@ describe('coerceValue', () => {
   });
 
   it('a sensor with a unit refuses strings, naming the unit', () => {
-    expectRefused(() => coerceValue(distance, '12.5'), 'invalid_value', 'distance: expects a number in cm, got "12.5"');
-    expectRefused(() => coerceValue(distance, true), 'invalid_value', 'distance: expects a number in cm, got true');
+    expectRefused(() => coerceValue(distance, '12.5'), 'invalid_value', 'distance: expects a number in cm, got "12.5"', 'distance');
+    expectRefused(() => coerceValue(distance, true), 'invalid_value', 'distance: expects a number in cm, got true', 'distance');
   });
 
   it('a sensor with a state class but no unit refuses strings too', () => {
     const energy = entity({ key: 'energy', state_class: 'total_increasing' });
-    expectRefused(() => coerceValue(energy, 'lots'), 'invalid_value', 'energy: expects a number, got "lots"');
+    expectRefused(() => coerceValue(energy, 'lots'), 'invalid_value', 'energy: expects a number, got "lots"', 'energy');
     expect(coerceValue(energy, 7)).toBe(7);
   });
 
   it('refuses non-finite numbers', () => {
-    expectRefused(() => coerceValue(distance, Number.NaN), 'invalid_value', 'distance: not a finite number');
-    expectRefused(() => coerceValue(mode, Number.NEGATIVE_INFINITY), 'invalid_value', 'mode: not a finite number');
+    expectRefused(() => coerceValue(distance, Number.NaN), 'invalid_value', 'distance: not a finite number', 'distance');
+    expectRefused(() => coerceValue(mode, Number.NEGATIVE_INFINITY), 'invalid_value', 'mode: not a finite number', 'mode');
   });
 
   it('a sensor without unit takes text, numbers and booleans', () => {
@@ -251,13 +252,13 @@ describe('coerceValue', () => {
 
   it('text is limited to 255 characters', () => {
     expect(coerceValue(mode, 'x'.repeat(255))).toBe('x'.repeat(255));
-    expectRefused(() => coerceValue(mode, 'x'.repeat(256)), 'invalid_value', 'mode: text longer than 255 characters');
+    expectRefused(() => coerceValue(mode, 'x'.repeat(256)), 'invalid_value', 'mode: text longer than 255 characters', 'mode');
   });
 
   it('refuses objects and arrays', () => {
-    expectRefused(() => coerceValue(mode, { a: 1 }), 'invalid_value', 'mode: expects a number, text, true/false or null, got an object');
-    expectRefused(() => coerceValue(mode, [1]), 'invalid_value', 'mode: expects a number, text, true/false or null, got an array');
-    expectRefused(() => coerceValue(distance, { v: 1 }), 'invalid_value', 'distance: expects a number in cm, got {"v":1}');
+    expectRefused(() => coerceValue(mode, { a: 1 }), 'invalid_value', 'mode: expects a number, text, true/false or null, got an object', 'mode');
+    expectRefused(() => coerceValue(mode, [1]), 'invalid_value', 'mode: expects a number, text, true/false or null, got an array', 'mode');
+    expectRefused(() => coerceValue(distance, { v: 1 }), 'invalid_value', 'distance: expects a number in cm, got {"v":1}', 'distance');
   });
 
   it('a binary_sensor takes booleans, 0/1 and on/off words in any case', () => {
@@ -277,15 +278,15 @@ describe('coerceValue', () => {
   });
 
   it('a binary_sensor refuses anything else', () => {
-    expectRefused(() => coerceValue(door, 'maybe'), 'invalid_value', 'door: binary_sensor expects true/false or "on"/"off", got "maybe"');
-    expectRefused(() => coerceValue(door, 2), 'invalid_value', 'door: binary_sensor expects true/false or "on"/"off", got 2');
-    expectRefused(() => coerceValue(door, { on: true }), 'invalid_value', 'door: binary_sensor expects true/false or "on"/"off", got {"on":true}');
+    expectRefused(() => coerceValue(door, 'maybe'), 'invalid_value', 'door: binary_sensor expects true/false or "on"/"off", got "maybe"', 'door');
+    expectRefused(() => coerceValue(door, 2), 'invalid_value', 'door: binary_sensor expects true/false or "on"/"off", got 2', 'door');
+    expectRefused(() => coerceValue(door, { on: true }), 'invalid_value', 'door: binary_sensor expects true/false or "on"/"off", got {"on":true}', 'door');
   });
 
   it('a switch follows the same rules as a binary_sensor', () => {
     const relay = entity({ key: 'relay', kind: 'switch' });
     expect(coerceValue(relay, 'on')).toBe(true);
-    expectRefused(() => coerceValue(relay, 'toggle'), 'invalid_value', 'relay: switch expects true/false or "on"/"off", got "toggle"');
+    expectRefused(() => coerceValue(relay, 'toggle'), 'invalid_value', 'relay: switch expects true/false or "on"/"off", got "toggle"', 'relay');
   });
 });
 

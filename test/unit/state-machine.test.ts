@@ -236,6 +236,34 @@ describe('StateMachine persistence', () => {
   });
 });
 
+// Both tests below fail against the current code: see the bug notes in each.
+describe('StateMachine.set: change detection edge cases', () => {
+  it('a caller reusing and mutating its attributes object still gets a change event', async () => {
+    // BUG: set() stores options.attributes by reference, so mutating the caller's
+    // object rewrites the current state behind the machine's back; the next set()
+    // then compares the object with itself, says 'unchanged', emits nothing and
+    // never marks the state dirty (the new attributes are not flushed).
+    const { states, changes } = await open();
+    const attributes: Record<string, unknown> = { rssi: -60 };
+    states.set(DIST, 42, { ts: 1_000, attributes });
+    attributes.rssi = -70;
+    expect(states.get(DIST)?.attributes).toEqual({ rssi: -60 });
+    expect(states.set(DIST, 42, { ts: 2_000, attributes })).toBe('changed');
+    expect(changes()).toHaveLength(2);
+    expect(changes()[1]!.old_state?.attributes).toEqual({ rssi: -60 });
+    expect(changes()[1]!.new_state).toEqual({ entity_id: DIST, state: 42, attributes: { rssi: -70 }, last_changed: 1_000, last_updated: 2_000 });
+  });
+
+  it('repeating NaN is unchanged, like any other repeated value', async () => {
+    // BUG: the value comparison is `old.state !== value`, and NaN !== NaN, so
+    // every repeated NaN is 'changed': a state_changed event and a DB write each time.
+    const { states, changes } = await open();
+    expect(states.set(DIST, Number.NaN, { ts: 1_000 })).toBe('changed');
+    expect(states.set(DIST, Number.NaN, { ts: 2_000 })).toBe('unchanged');
+    expect(changes()).toHaveLength(1);
+  });
+});
+
 describe('numericValue', () => {
   it('maps numbers, booleans and everything else', () => {
     expect(numericValue(3.5)).toBe(3.5);
