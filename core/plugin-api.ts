@@ -44,7 +44,7 @@ export interface PluginContext<Config = Record<string, unknown>> {
     upsert(input: DeviceInput): Promise<Device>;
     setOnline(id: string, online: boolean): Promise<void>;
   };
-  /** Entities: read any; create and update only the plugin's own (identity is the plugin + unique_id). */
+  /** Entities: read any; create and update only the plugin's own (identity is the plugin + unique_id), on its own devices. */
   readonly entities: {
     get(entityId: string): Entity | undefined;
     list(): Entity[];

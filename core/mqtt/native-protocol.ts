@@ -147,7 +147,7 @@ export class NativeProtocol {
       for (const [key, raw] of Object.entries(record)) {
         if (key === 'ts') continue;
         const entity = entities.byDeviceKey(deviceId, key);
-        if (!entity) {
+        if (!entity || entity.plugin !== NATIVE_PLUGIN) {
           this.failed(message.topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`, key));
           continue;
         }

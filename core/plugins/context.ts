@@ -90,7 +90,14 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
     entities: {
       get: (entityId) => deps.entities.get(entityId),
       list: () => deps.entities.list(),
-      upsert: async (input) => (await deps.entities.upsert(id, input)).entity,
+      upsert: async (input) => {
+        if (input.device_id !== null) {
+          const device = deps.devices.get(input.device_id);
+          if (!device) throw new Error(`no device "${input.device_id}": create it with ctx.devices.upsert first`);
+          if (device.plugin !== id) throw new Error(`device "${input.device_id}" belongs to "${device.plugin}", not to plugin "${id}"`);
+        }
+        return (await deps.entities.upsert(id, input)).entity;
+      },
     },
     states: {
       get: (entityId) => deps.states.get(entityId),

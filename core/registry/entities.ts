@@ -79,6 +79,13 @@ export class EntityRegistry {
   async upsert(plugin: string, input: EntityInput, now = Date.now()): Promise<{ entity: Entity; created: boolean }> {
     if (!ENTITY_KIND_PATTERN.test(input.kind)) throw new Error(`invalid entity kind "${input.kind}"`);
     const existing = this.byUniqueId(plugin, input.unique_id);
+    if (input.device_id) {
+      // One entity per device-local key, or telemetry for that key would have two owners.
+      const holder = this.byDeviceKey(input.device_id, input.key);
+      if (holder && holder !== existing) {
+        throw new Error(`device "${input.device_id}" already has entity ${holder.entity_id} for key "${input.key}"`);
+      }
+    }
     const entity: Entity = {
       id: existing?.id ?? 0,
       entity_id: existing?.entity_id ?? this.newEntityId(input),

@@ -62,13 +62,16 @@ export class StateMachine {
   set(entityId: string, value: StateValue, options: SetStateOptions = {}): SetResult {
     const entity = this.entities.get(entityId);
     if (!entity) throw new Error(`unknown entity "${entityId}"`);
+    // NaN and infinities have no JSON form and never equal themselves: not a state.
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`${entityId}: ${value} is not a finite number`);
     const ts = options.ts ?? Date.now();
     const measured = numericValue(value);
     if (measured !== undefined) this.record(entity.id, ts, measured);
 
     const old = this.states.get(entityId);
     if (old && ts < old.last_updated) return 'stale';
-    const attributes = options.attributes ?? old?.attributes ?? {};
+    // A copy, so a caller reusing its object cannot change the state behind our back.
+    const attributes = options.attributes ? structuredClone(options.attributes) : (old?.attributes ?? {});
     const valueChanged = !old || old.state !== value;
     if (!valueChanged && isDeepStrictEqual(old.attributes, attributes)) return 'unchanged';
 

@@ -38,6 +38,12 @@ function pluginFolders(dir: string): void {
           ctx.states.set(entity.entity_id, 'ready');
         },
       });`,
+    'plugins/intruder/index.ts': `
+      import { NotReadyError } from '${API}';
+      export default { id: 'intruder', version: '1.0.0', hub: '^1.0.0', async setup(ctx) {
+        if (!ctx.devices.get('counter')) throw new NotReadyError('waiting for counter');
+        await ctx.entities.upsert({ unique_id: 'steal', device_id: 'counter', key: 'seen', kind: 'sensor' });
+      } };`,
     'plugins/broken/index.ts': `
       export default { id: 'broken', version: '1.0.0', hub: '^1.0.0', setup() { throw new Error('cannot reach the thing'); } };`,
     'plugins/flaky/index.ts': `
@@ -165,5 +171,22 @@ describe('plugin host', () => {
     ]);
     expect(body.entities.find((e: { key: string }) => e.key === 'hub_memory').state.state).toBeGreaterThan(10);
     expect((await hub.get('/api/plugins/system-monitor/snapshot')).body).toHaveProperty('memory_used');
+  });
+});
+
+describe('plugin boundaries', () => {
+  let hub: TestHub;
+  afterEach(async () => hub?.stop());
+
+  it('a plugin cannot attach entities to, or set states of, what another plugin owns', async () => {
+    const dir = tempDir();
+    pluginFolders(dir);
+    hub = await startHub({ dir, yaml: 'plugins: { counter: {}, intruder: {} }', timing: { retryBaseMs: 20 } });
+    const intruder = await eventually(async () => {
+      const p = (await hub.get('/api/health')).body.plugins.intruder;
+      return p.status === 'failed' ? p : undefined;
+    });
+    expect(intruder).toMatchObject({ status: 'failed', error: 'setup failed: device "counter" belongs to "counter", not to plugin "intruder"' });
+    expect((await hub.get('/api/entities')).body.map((e: { entity_id: string }) => e.entity_id)).toEqual(['sensor.counter_seen']);
   });
 });

@@ -92,11 +92,13 @@ describe('EntityRegistry.upsert: creating', () => {
     expect(new Set([first.entity.id, second.entity.id, third.entity.id]).size).toBe(3);
   });
 
-  it('the same device and key under another kind is not a clash', async () => {
+  it('refuses a second entity for the same device and key, whatever its kind', async () => {
     const { entities } = await withDevices();
     await entities.upsert('native', distance);
-    const { entity } = await entities.upsert('native', { ...distance, unique_id: 'other', kind: 'binary_sensor' });
-    expect(entity.entity_id).toBe('binary_sensor.pico_garage_distance');
+    await expect(entities.upsert('native', { ...distance, unique_id: 'other', kind: 'binary_sensor' })).rejects.toThrow(
+      'device "pico-garage" already has entity sensor.pico_garage_distance for key "distance"',
+    );
+    expect(entities.list()).toHaveLength(1);
   });
 
   it.each(['', 'Sensor', '1sensor', 'sensor.x', 'sensor-x', ' sensor'])('rejects the invalid kind %j', async (kind) => {
@@ -156,14 +158,18 @@ describe('EntityRegistry.upsert: identity is (plugin, unique_id)', () => {
     expect(events.map((e) => e.event)).toEqual(['entity_registered', 'entity_registered']);
   });
 
-  it('the same unique_id under another plugin on the same device and key gets _2', async () => {
+  it('the same unique_id under another plugin is another entity, and gets _2', async () => {
     const { entities } = await withDevices();
     await entities.upsert('native', distance);
-    const { entity } = await entities.upsert('other', distance);
-    expect(entity.entity_id).toBe('sensor.pico_garage_distance_2');
+    const { entity } = await entities.upsert('other', { ...distance, key: 'distance_avg' });
+    await expect(entities.upsert('other', { ...distance, unique_id: 'x' })).rejects.toThrow('already has entity');
+    const clash = await entities.upsert('other', { ...distance, unique_id: 'y', device_id: null, key: 'pico_garage_distance' });
+    expect(entity.entity_id).toBe('sensor.pico_garage_distance_avg');
+    expect(clash.entity.entity_id).toBe('sensor.pico_garage_distance_2');
     expect(entities.list().map((e) => `${e.plugin}:${e.entity_id}`)).toEqual([
       'native:sensor.pico_garage_distance',
       'other:sensor.pico_garage_distance_2',
+      'other:sensor.pico_garage_distance_avg',
     ]);
   });
 });
@@ -220,7 +226,7 @@ describe('EntityRegistry persistence', () => {
     const again = await reopened.entities.upsert('native', { ...distance, unit: 'm' });
     expect(again.created).toBe(false);
     expect(again.entity).toMatchObject({ id: 1, entity_id: 'sensor.pico_garage_distance', unit: 'm' });
-    const clash = await reopened.entities.upsert('native', { ...distance, unique_id: 'new' });
+    const clash = await reopened.entities.upsert('native', { ...distance, unique_id: 'new', device_id: null, key: 'pico-garage distance' });
     expect(clash.entity).toMatchObject({ id: 2, entity_id: 'sensor.pico_garage_distance_2' });
     expect(reopened.events.map((e) => e.event)).toEqual(['entity_registered']);
   });
