@@ -14,6 +14,6 @@ export function createLogger(level: LogLevel, destination: NodeJS.WritableStream
     redact: { paths: ['password', '*.password', 'token', '*.token', 'secret', '*.secret', 'authorization', '*.authorization'], censor: '[redacted]' },
   };
   const tty = (destination as { isTTY?: boolean }).isTTY === true;
-  if (tty) return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  if (tty) return pino(options, pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,plugin', messageFormat: '{if plugin}[{plugin}] {end}{msg}' }));
   return pino(options, destination === process.stdout ? pino.destination({ sync: true }) : destination);
 }

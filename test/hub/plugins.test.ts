@@ -190,3 +190,27 @@ describe('plugin boundaries', () => {
     expect((await hub.get('/api/entities')).body.map((e: { entity_id: string }) => e.entity_id)).toEqual(['sensor.counter_seen']);
   });
 });
+
+describe('plugins from npm', () => {
+  let hub: TestHub;
+  afterEach(async () => hub?.stop());
+
+  it('loads a hearth-plugin-* package installed beside the config', async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      'node_modules/hearth-plugin-hello/package.json': JSON.stringify({ name: 'hearth-plugin-hello', version: '2.1.0', type: 'module', main: 'main.js' }),
+      'node_modules/hearth-plugin-hello/main.js': `
+        export default {
+          id: 'hello', version: '2.1.0', hub: '>=1.0.0 <2',
+          configSchema: { type: 'object', additionalProperties: false, properties: { greeting: { type: 'string', default: 'hi' } } },
+          setup(ctx) { ctx.http.get('/', (c) => c.text(ctx.config.greeting)); },
+        };`,
+    });
+    hub = await startHub({ dir, yaml: 'plugins:\n  hello:\n    package: hearth-plugin-hello\n  absent:\n    package: hearth-plugin-absent\n' });
+    const { body } = await hub.get('/api/health');
+    expect(body.plugins.hello).toMatchObject({ status: 'running', version: '2.1.0', source: 'package hearth-plugin-hello' });
+    expect(body.plugins.absent.status).toBe('failed');
+    expect(body.plugins.absent.error).toContain('package "hearth-plugin-absent" is not installed (run `npm install hearth-plugin-absent`');
+    expect((await hub.get('/api/plugins/hello/')).body).toBe('hi');
+  });
+});
