@@ -27,13 +27,15 @@ function configPath(given: string | undefined): string {
   return existsSync(local) ? local : join(HUB_ROOT, 'config', 'hearth.yaml');
 }
 
+function exitWithProblems(lines: string[]): never {
+  for (const line of lines) console.error(line);
+  console.error(`${lines.length} problem${lines.length === 1 ? '' : 's'} in the configuration`);
+  process.exit(1);
+}
+
 function printConfigError(error: unknown): never {
-  if (error instanceof ConfigError) {
-    for (const issue of error.issues) console.error(formatIssue(issue));
-    console.error(`${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} in the configuration`);
-  } else {
-    console.error(error instanceof Error ? error.message : String(error));
-  }
+  if (error instanceof ConfigError) exitWithProblems(error.issues.map(formatIssue));
+  console.error(error instanceof Error ? error.message : String(error));
   process.exit(1);
 }
 
@@ -53,11 +55,7 @@ async function checkConfig(file: string): Promise<void> {
       else issues.push(`plugin ${entry.id}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (issues.length > 0) {
-    for (const line of issues) console.error(line);
-    console.error(`${issues.length} problem${issues.length === 1 ? '' : 's'} in the configuration`);
-    process.exit(1);
-  }
+  if (issues.length > 0) exitWithProblems(issues);
   console.log(`${loaded.file}: valid (${loaded.plugins.length} plugin${loaded.plugins.length === 1 ? '' : 's'})`);
 }
 

@@ -1,13 +1,14 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 
-/**
- * The hub's Prometheus metrics. One registry per hub (not prom-client's
- * global), so several hubs in one process, as in the tests, never mix counts.
- */
+/** Live values the metrics read at scrape time. */
 export interface MetricSources {
   pendingReadings(): number;
 }
 
+/**
+ * The hub's Prometheus metrics. One registry per hub (not prom-client's
+ * global), so several hubs in one process, as in the tests, never mix counts.
+ */
 export function createMetrics(sources: MetricSources) {
   const registry = new Registry();
   const mqttMessages = new Counter({

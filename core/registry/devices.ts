@@ -2,22 +2,11 @@ import type { Kysely, Selectable } from 'kysely';
 import type { EventBus } from '../events/bus.ts';
 import type { DevicesTable, RegistryTables } from '../db/tables.ts';
 
-export interface Device {
-  id: string;
-  name: string;
-  manufacturer: string | null;
-  model: string | null;
-  sw_version: string | null;
-  room_id: string | null;
-  plugin: string;
+/** A device as the hub uses it: the row, with identifiers parsed and `online` as true/false/null (never heard of). */
+export type Device = Omit<Selectable<DevicesTable>, 'identifiers' | 'online'> & {
   identifiers: Record<string, string>;
-  via_device_id: string | null;
-  /** null until the device has said either way */
   online: boolean | null;
-  last_seen: number | null;
-  created_at: number;
-  updated_at: number;
-}
+};
 
 export interface DeviceInput {
   id: string;

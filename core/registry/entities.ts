@@ -3,23 +3,12 @@ import type { EventBus } from '../events/bus.ts';
 import type { EntitiesTable, RegistryTables } from '../db/tables.ts';
 import { firstFree, slugify } from './slug.ts';
 
-export interface Entity {
-  /** Compact integer key, used by the time-series store. */
-  id: number;
-  /** Readable id, generated once: `<kind>.<device>_<key>` */
-  entity_id: string;
-  plugin: string;
-  unique_id: string;
-  device_id: string | null;
-  key: string;
-  kind: string;
-  name: string;
-  unit: string | null;
-  device_class: string | null;
-  state_class: string | null;
-  hidden: boolean;
-  created_at: number;
-}
+/**
+ * An entity as the hub uses it: the row, with `hidden` as a boolean. `id` is
+ * the compact integer key used by the time-series store; `entity_id` the
+ * readable id (`<kind>.<device>_<key>`), generated once.
+ */
+export type Entity = Omit<Selectable<EntitiesTable>, 'hidden'> & { hidden: boolean };
 
 export interface EntityInput {
   /** Stable within the plugin; with the plugin it is the entity's identity, so renames never break history. */
