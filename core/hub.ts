@@ -15,10 +15,18 @@ import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { NativeProtocol } from './mqtt/native-protocol.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
 import { PluginHost, type PluginHostOptions } from './plugins/host.ts';
+import { applyDeviceSettings } from './registry/device-settings.ts';
 import { DeviceRegistry } from './registry/devices.ts';
 import { EntityRegistry } from './registry/entities.ts';
+import { RoomRegistry } from './registry/rooms.ts';
 import { StateMachine } from './states/state-machine.ts';
+import { EventLog } from './store/event-log.ts';
+import { recordCoreEvents } from './store/event-recorder.ts';
+import { isTimeZone } from './store/local-periods.ts';
+import { scheduleRetention } from './store/retention.ts';
+import { QuestDbTimeSeries } from './store/questdb-timeseries.ts';
 import { SqliteTimeSeries } from './store/sqlite-timeseries.ts';
+import type { TimeSeriesStore } from './store/timeseries.ts';
 
 export interface HubOptions {
   config: LoadedConfig;
@@ -29,8 +37,10 @@ export interface HubOptions {
 }
 
 export interface HubTiming extends Pick<PluginHostOptions, 'retryBaseMs' | 'retryMaxMs' | 'setupTimeoutMs' | 'stopTimeoutMs'> {
-  /** how often states, last-seen times and readings are committed (default 1000 ms) */
+  /** how often states, last-seen times, events and readings are committed (default 1000 ms) */
   persistIntervalMs?: number;
+  /** when the first retention purge runs after start (default 60 s) */
+  firstPurgeMs?: number;
 }
 
 /**
@@ -54,8 +64,10 @@ export class Hub {
   // Assigned during start(); the hub is handed out only once all are set.
   devices!: DeviceRegistry;
   entities!: EntityRegistry;
+  rooms!: RoomRegistry;
   states!: StateMachine;
-  store!: SqliteTimeSeries;
+  store!: TimeSeriesStore;
+  events!: EventLog;
   plugins!: PluginHost;
   private broker!: EmbeddedBroker;
   private http!: HttpServer;
@@ -113,6 +125,8 @@ export class Hub {
   private async boot(options: HubOptions): Promise<void> {
     const { config, log } = this;
     const settings = config.config;
+    const timeZone = settings.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!isTimeZone(timeZone)) throw new Error(`timezone "${timeZone}" is not an IANA time zone such as Europe/Berlin`);
     const dataDir = settings.storage.data_dir;
     mkdirSync(dataDir, { recursive: true });
 
@@ -125,21 +139,32 @@ export class Hub {
 
     this.devices = new DeviceRegistry(db, this.bus);
     this.entities = new EntityRegistry(db, this.bus);
+    this.rooms = new RoomRegistry(db);
     await this.devices.load();
     await this.entities.load();
+    await this.rooms.load();
+    this.closers.push(await applyDeviceSettings(settings.devices, this.devices, this.rooms, this.bus));
+    this.events = new EventLog(db);
+    this.closers.push(recordCoreEvents(this.bus, this.events, this.entities));
 
     const persistIntervalMs = options.timing?.persistIntervalMs ?? 1000;
-    this.store = await SqliteTimeSeries.open({ file: join(dataDir, 'timeseries.db'), log, flushIntervalMs: persistIntervalMs });
+    const questdb = settings.storage.timeseries?.questdb;
+    this.store = questdb
+      ? await QuestDbTimeSeries.open({ url: questdb.url, log, flushIntervalMs: persistIntervalMs })
+      : await SqliteTimeSeries.open({ file: join(dataDir, 'timeseries.db'), log, flushIntervalMs: persistIntervalMs });
     this.closers.push(() => this.store.close());
     this.states = new StateMachine(db, this.entities, this.bus, (entity, ts, value) => this.store.append({ entity, ts, value }));
     await this.states.load();
     const persist = async () => {
       await this.states.flush();
       await this.devices.flushLastSeen();
+      await this.events.flush();
     };
     const persistTimer = setInterval(() => void persist().catch((e) => log.error({ err: e }, `saving states failed: ${e.message}`)), persistIntervalMs);
     persistTimer.unref();
     this.closers.push(() => clearInterval(persistTimer), persist);
+    const { retention } = settings.storage;
+    this.closers.push(scheduleRetention({ retention, store: this.store, events: this.events, entities: this.entities, log }, options.timing?.firstPurgeMs));
 
     const metrics = createMetrics({ pendingReadings: () => this.store.health().pending });
     this.broker = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log }).catch((error) => {
@@ -156,6 +181,7 @@ export class Hub {
       devices: this.devices,
       entities: this.entities,
       states: this.states,
+      events: this.events,
       mqtt: this.broker,
       log,
       dataDir,
@@ -170,8 +196,11 @@ export class Hub {
     const app = createApp({
       devices: this.devices,
       entities: this.entities,
+      rooms: this.rooms,
       states: this.states,
       store: this.store,
+      events: this.events,
+      timeZone,
       plugins: this.plugins,
       metrics: metrics.registry,
       health: () => this.health(),

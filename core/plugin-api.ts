@@ -13,9 +13,10 @@ import type { Device, DeviceInput } from './registry/devices.ts';
 import type { Entity, EntityInput } from './registry/entities.ts';
 import type { SetResult, SetStateOptions } from './states/state-machine.ts';
 import type { State, StateValue } from './states/state.ts';
+import type { NewEvent } from './store/event-log.ts';
 
 export { NotReadyError, PluginConfigError } from './plugins/errors.ts';
-export type { Device, DeviceInput, Entity, EntityInput, HubEvents, Logger, State, StateValue, Unsubscribe };
+export type { Device, DeviceInput, Entity, EntityInput, HubEvents, Logger, NewEvent, State, StateValue, Unsubscribe };
 
 /** The hub API version plugins declare a range against (semver). */
 export const HUB_API_VERSION = '1.0.0';
@@ -55,6 +56,11 @@ export interface PluginContext<Config = Record<string, unknown>> {
     get(entityId: string): State | undefined;
     all(): State[];
     set(entityId: string, value: StateValue, options?: SetStateOptions): SetResult;
+  };
+  /** The event log: happenings worth finding later by time, device and type (an intrusion, an alert sent). */
+  readonly events: {
+    /** Type: lower-case, e.g. `pico-ultrasonic.intrusion`; `ts` defaults to now. */
+    record(event: NewEvent): void;
   };
   readonly mqtt: {
     subscribe(filter: string, handler: MqttHandler): Promise<Unsubscribe>;

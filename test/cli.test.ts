@@ -79,7 +79,8 @@ describe('hearth start', () => {
 
     const stoppedAt = Date.now();
     child.kill('SIGTERM');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // 'close', not 'exit': it comes after stdout is drained, so the last log line has been read.
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
     expect(messages.at(-1)).toBe('hub stopped');

@@ -6,6 +6,29 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 
+const days = <D extends number>(title: string, description: string, fallback: D) =>
+  ({ type: 'integer', minimum: 1, default: fallback, title, description }) as const;
+
+const hourDays = {
+  type: 'integer',
+  minimum: 1,
+  title: '1-hour rollups',
+  description: 'Days to keep hourly min/max/mean; leave out to keep them forever',
+} as const;
+
+const retentionDays = {
+  raw_days: days('Raw readings', 'Days to keep every reading', 10),
+  minute_days: days('1-minute rollups', 'Days to keep 1-minute min/max/mean', 90),
+  hour_days: hourDays,
+} as const;
+
+/** Per-entity overrides: the same keys, but no defaults (a key left out keeps the global setting). */
+const retentionOverride = {
+  raw_days: { type: 'integer', minimum: 1, title: 'Raw readings', description: 'Days to keep every reading' },
+  minute_days: { type: 'integer', minimum: 1, title: '1-minute rollups', description: 'Days to keep 1-minute min/max/mean' },
+  hour_days: hourDays,
+} as const;
+
 const port = (title: string, fallback: number) =>
   ({ type: 'integer', minimum: 0, maximum: 65535, default: fallback, title, description: `${title} (0 picks a free port)` }) as const;
 
@@ -14,6 +37,12 @@ export const hubConfigSchema = {
   additionalProperties: false,
   properties: {
     name: { type: 'string', default: 'Home', title: 'Name', description: "The hub's display name" },
+    timezone: {
+      type: 'string',
+      minLength: 1,
+      title: 'Time zone',
+      description: 'IANA time zone (e.g. Europe/Berlin) for days and months in statistics; the system time zone when left out',
+    },
     log: {
       type: 'object',
       additionalProperties: false,
@@ -64,6 +93,57 @@ export const hubConfigSchema = {
           default: 'data',
           title: 'Data folder',
           description: "Folder for the hub's data; a relative path is relative to the config file's folder",
+        },
+        retention: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          title: 'Retention',
+          description: 'How long history is kept; purging runs every hour in small steps',
+          properties: {
+            ...retentionDays,
+            events_days: days('Event log', 'Days to keep the event log (motion, online/offline, alerts)', 365),
+            entities: {
+              type: 'object',
+              default: {},
+              title: 'Per entity',
+              description: 'Overrides by entity id, e.g. sensor.energy_total: { raw_days: 400 }',
+              propertyNames: { type: 'string', pattern: '^[a-z][a-z_]*\\.[a-z0-9_]+$', description: 'an entity id such as sensor.garage_distance' },
+              additionalProperties: { type: 'object', additionalProperties: false, properties: retentionOverride },
+            },
+          },
+        },
+        timeseries: {
+          type: 'object',
+          additionalProperties: false,
+          title: 'Time-series backend',
+          description: 'Leave out to keep readings in SQLite in the data folder',
+          properties: {
+            questdb: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['url'],
+              title: 'QuestDB',
+              description: 'Keep readings in QuestDB, over its PostgreSQL wire protocol',
+              properties: {
+                url: { type: 'string', pattern: '^postgres(ql)?://', title: 'URL', description: 'e.g. postgresql://admin:quest@questdb.lan:8812/qdb' },
+              },
+            },
+          },
+        },
+      },
+    },
+    devices: {
+      type: 'object',
+      default: {},
+      title: 'Devices',
+      description: 'Per-device settings by device id: the room it is in',
+      propertyNames: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', description: 'a device id' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          room: { type: 'string', minLength: 1, title: 'Room', description: 'e.g. Garage; rooms are created as they are named' },
         },
       },
     },

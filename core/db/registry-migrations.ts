@@ -55,4 +55,21 @@ export const registryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_events': {
+    async up(db: Kysely<any>) {
+      // The event log: non-numeric happenings, kept apart from the readings.
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('ts', 'integer', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text')
+        .addColumn('entity_id', 'text')
+        .addColumn('data', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema.createIndex('events_by_time').on('events').column('ts').execute();
+      await db.schema.createIndex('events_by_type').on('events').columns(['type', 'ts']).execute();
+      await db.schema.createIndex('events_by_device').on('events').columns(['device_id', 'ts']).execute();
+    },
+  },
 };

@@ -52,9 +52,20 @@ export interface StatesTable {
   last_updated: number;
 }
 
+export interface EventsTable {
+  id: Generated<number>;
+  ts: number;
+  type: string;
+  device_id: string | null;
+  entity_id: string | null;
+  /** JSON object */
+  data: string;
+}
+
 export interface RegistryTables {
   rooms: RoomsTable;
   devices: DevicesTable;
   entities: EntitiesTable;
   states: StatesTable;
+  events: EventsTable;
 }

@@ -9,12 +9,14 @@ import type { PluginContext } from '../plugin-api.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { EntityRegistry } from '../registry/entities.ts';
 import type { StateMachine } from '../states/state-machine.ts';
+import type { EventLog } from '../store/event-log.ts';
 
 export interface ContextDeps {
   bus: EventBus;
   devices: DeviceRegistry;
   entities: EntityRegistry;
   states: StateMachine;
+  events: EventLog;
   mqtt: MqttTransport;
   log: Logger;
   dataDir: string;
@@ -106,6 +108,9 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
         ownEntity(entityId);
         return deps.states.set(entityId, value, options);
       },
+    },
+    events: {
+      record: (event) => deps.events.record(event),
     },
     mqtt: {
       subscribe: async (filter, handler) => {

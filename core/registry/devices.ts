@@ -96,6 +96,13 @@ export class DeviceRegistry {
     this.bus.emit(online ? 'device_online' : 'device_offline', { device_id: id });
   }
 
+  async setRoom(id: string, roomId: string | null): Promise<void> {
+    const device = this.devices.get(id);
+    if (!device || device.room_id === roomId) return;
+    device.room_id = roomId;
+    await this.db.updateTable('devices').set({ room_id: roomId }).where('id', '=', id).execute();
+  }
+
   touch(id: string, at = Date.now()): void {
     const device = this.devices.get(id);
     if (!device || (device.last_seen ?? 0) >= at) return;

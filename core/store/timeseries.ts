@@ -1,7 +1,8 @@
 /**
  * The contract every time-series backend (SQLite by default, QuestDB at scale)
- * fulfils. Entities are identified by the registry's compact integer key and
- * times are ms since the epoch.
+ * fulfils, checked by the same contract tests (test/store/contract.ts).
+ * Entities are identified by the registry's compact integer key; times are
+ * ms since the epoch; ranges are inclusive at both ends.
  */
 export interface Reading {
   entity: number;
@@ -9,24 +10,71 @@ export interface Reading {
   value: number;
 }
 
-export interface RangeQuery {
+/** Where a history answer came from: raw readings, or 1-minute / 1-hour rollups. */
+export type Resolution = 'raw' | '1m' | '1h';
+
+export const ROLLUP_MS = { '1m': 60_000, '1h': 3_600_000 } as const;
+
+export interface HistoryQuery {
   entity: number;
-  /** inclusive, ms epoch */
   from: number;
-  /** inclusive, ms epoch */
   to: number;
-  /** at most this many points; the rest is reported as truncated */
-  limit: number;
+  /**
+   * At most this many points. The store picks the coarsest source that still
+   * gives a bucket no wider than (to - from) / (points - 1): raw readings
+   * below one minute, 1-minute rollups below one hour, else 1-hour rollups;
+   * the bucket width is that rounded up to a whole second / minute / hour.
+   * When the raw readings in range number no more than `points`, they are
+   * returned as they are (step null).
+   */
+  points: number;
+  /** An explicit bucket width in ms instead (a multiple of 1 s); the source is picked the same way. */
+  step?: number;
 }
 
-export interface RawHistory {
-  resolution: 'raw';
-  points: Array<{ ts: number; value: number }>;
-  truncated: boolean;
+/** One bucket; `ts` is its start, aligned to a multiple of the step since the epoch. */
+export interface Bucket {
+  ts: number;
+  min: number;
+  max: number;
+  mean: number;
+  count: number;
+  /** the value of the latest reading in the bucket */
+  last: number;
+}
+
+export interface History {
+  resolution: Resolution;
+  /** bucket width in ms; null when the points are the raw readings themselves (then min = max = mean = last, count = 1) */
+  step: number | null;
+  points: Bucket[];
+}
+
+/** Positive change of a `total_increasing` counter within one hour; a drop is a meter reset (counted from 0). */
+export interface HourlyIncrease {
+  ts: number;
+  increase: number;
+}
+
+export interface RetentionPolicy {
+  /** delete raw readings older than this (ms epoch) */
+  rawBefore: number;
+  /** delete 1-minute rollups older than this */
+  minuteBefore: number;
+  /** delete 1-hour rollups older than this; null keeps them forever */
+  hourBefore: number | null;
+  /** per-entity cut-offs that replace the ones above for that entity */
+  overrides: Map<number, { rawBefore?: number; minuteBefore?: number; hourBefore?: number | null }>;
+}
+
+export interface PurgeResult {
+  deleted: { raw: number; minute: number; hour: number };
+  /** the longest single blocking step of the purge, in ms */
+  longestPauseMs: number;
 }
 
 export interface StoreHealth {
-  backend: string;
+  backend: 'sqlite' | 'questdb';
   status: 'ok' | 'error';
   /** readings accepted but not yet committed */
   pending: number;
@@ -35,11 +83,15 @@ export interface StoreHealth {
 }
 
 export interface TimeSeriesStore {
-  /** Queues a reading; never blocks the caller. Committed within a second. */
+  /** Queues a reading; never blocks the caller. Committed (rollups too) within a second. */
   append(reading: Reading): void;
   /** Commits everything queued so far. */
   flush(): Promise<void>;
-  history(query: RangeQuery): Promise<RawHistory>;
+  history(query: HistoryQuery): Promise<History>;
+  /** Hourly increases of a counter, for hours starting in [from, to]. */
+  hourlyIncrease(entity: number, from: number, to: number): Promise<HourlyIncrease[]>;
+  /** Deletes what the policy says is too old, in small steps that let ingest go on between them. */
+  purge(policy: RetentionPolicy): Promise<PurgeResult>;
   health(): StoreHealth;
   /** Flushes and closes. */
   close(): Promise<void>;

@@ -60,7 +60,7 @@ describe('a device over MQTT, seen through the API', () => {
     expect(motion).toMatchObject({ state: true, last_changed: new Date(t0 + 1000).toISOString() });
 
     const { body: history } = await hub.get(`/api/history/sensor.pico_garage_distance?from=${t0}&to=${new Date(t0 + 60_000).toISOString()}`);
-    expect(history).toMatchObject({ entity_id: 'sensor.pico_garage_distance', unit: 'cm', resolution: 'raw', truncated: false });
+    expect(history).toMatchObject({ entity_id: 'sensor.pico_garage_distance', unit: 'cm', resolution: 'raw', step_ms: null });
     expect(history.points).toEqual([
       { ts: new Date(t0).toISOString(), value: 182.5 },
       { ts: new Date(t0 + 1000).toISOString(), value: 41.2 },

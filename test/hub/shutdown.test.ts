@@ -21,7 +21,7 @@ describe('stopping the hub', () => {
 
     await hub.stop();
     hub = await startHub({ dir: hub.dir, timing });
-    const { body } = await hub.get(`/api/history/sensor.meter_power?from=${t0}`);
+    const { body } = await hub.get(`/api/history/sensor.meter_power?from=${t0}&points=5000`);
     expect(body.points).toHaveLength(5000);
     expect(body.points[4999].value).toBe(4999);
     expect((await hub.get('/api/states/sensor.meter_power')).body.state).toBe(4999);

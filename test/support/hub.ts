@@ -44,7 +44,6 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 const BASE_CONFIG = `
 http: { host: 127.0.0.1, port: 0 }
 mqtt: { host: 127.0.0.1, port: 0 }
-storage: { data_dir: data }
 log: { level: debug }
 `;
 

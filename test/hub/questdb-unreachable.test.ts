@@ -1,0 +1,37 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { announce, connectDevice, eventually, startHub, type TestHub } from '../support/hub.ts';
+
+/** A port on this machine with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('QuestDB backend, server unreachable', () => {
+  let hub: TestHub;
+  afterEach(async () => hub?.stop());
+
+  it('starts anyway, keeps states live, reports the store error and never shows the password', async () => {
+    const port = await closedPort();
+    hub = await startHub({ yaml: `storage: { timeseries: { questdb: { url: "postgresql://admin:s3cret-pw@127.0.0.1:${port}/qdb" } } }` });
+    const device = await connectDevice(hub.mqttUrl, 'probe');
+    await announce(device, 'probe', [{ key: 't', kind: 'sensor', unit: '°C' }]);
+    await device.publishAsync('hearth/probe/telemetry', JSON.stringify({ t: 20.5 }), { qos: 1 });
+    await device.endAsync();
+    await eventually(async () => (await hub.get('/api/states/sensor.probe_t')).body.state === 20.5);
+
+    const health = await eventually(async () => {
+      const r = await hub.get('/api/health');
+      return r.body.store.pending === 1 ? r : undefined;
+    });
+    expect(health.status).toBe(503);
+    expect(health.body.store).toMatchObject({ backend: 'questdb', status: 'error' });
+    expect(health.body.store.error).toMatch(/ECONNREFUSED|refused/i);
+    expect(JSON.stringify(health.body)).not.toContain('s3cret-pw');
+    expect(JSON.stringify(hub.logs)).not.toContain('s3cret-pw');
+  });
+});
