@@ -81,6 +81,9 @@ export function checkpointInWorker(sqlite: SqliteHandle, file: string, log: Logg
         : Promise.resolve(),
     async stop() {
       stopping = true;
+      // Unref'd, the worker would not keep the process alive while we wait for it: at
+      // shutdown Node would exit mid-stop, before the main connection is closed.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
