@@ -55,7 +55,8 @@ export async function purgeChunked(
     try {
       return work();
     } finally {
-      longestPauseMs = Math.max(longestPauseMs, performance.now() - started);
+      const d = performance.now() - started; if (d > 3) console.error('slow step', chunks, d.toFixed(2));
+      longestPauseMs = Math.max(longestPauseMs, d);
     }
   };
 

@@ -1,15 +1,6 @@
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { announce, connectDevice, eventually, startHub, type TestHub } from '../support/hub.ts';
-
-/** A port on this machine with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from '../support/ports.ts';
 
 describe('QuestDB backend, server unreachable', () => {
   let hub: TestHub;

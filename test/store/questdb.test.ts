@@ -3,6 +3,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QuestDbTimeSeries } from '../../core/store/questdb-timeseries.ts';
+import { closedPort } from '../support/ports.ts';
 import { storeContract } from './contract.ts';
 
 /**
@@ -48,15 +49,6 @@ it('says whether the QuestDB contract tests ran', () => {
   }
   expect(url === undefined || /^postgres(ql)?:\/\//.test(url)).toBe(true);
 });
-
-/** A local port with nothing listening: bound, then closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A server that accepts connections and never answers, like a host that went away mid-conversation. */
 async function silentServer(): Promise<{ port: number; stop(): Promise<void> }> {
