@@ -1,7 +1,7 @@
 import type { SqliteHandle } from '../db/sqlite.ts';
 import { ROLLUP_MS, type Bucket, type HistoryQuery, type Resolution } from './timeseries.ts';
 
-export const MAX_BUCKETS = 10_000;
+const MAX_BUCKETS = 10_000;
 
 const SOURCES = ['raw', '1m', '1h'] as const satisfies readonly Resolution[];
 /** the finest bucket each source can give: raw readings are bucketed by whole seconds */

@@ -33,7 +33,7 @@ export const timeseriesMigrations: Record<string, Migration> = {
   },
   '0002_rollups': {
     async up(db: Kysely<any>) {
-      // The readings layout stays: measured at ~25 bytes a reading (page size
+      // The readings layout stays: measured at 23-25 bytes a reading (page size
       // 4096/8192/16384 made no difference). Readings from 0001 would have no
       // rollups and no series row, so history and purge would disagree with
       // them; no installation has any yet, so they go rather than get a backfill.

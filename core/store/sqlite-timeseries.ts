@@ -45,7 +45,9 @@ type Latest = { ts: number; value: number } | null;
  * Readings in their own SQLite file, so long scans and purges never contend
  * with the registry. Writes are queued and committed in one transaction per
  * flush with prepared statements, together with the 1-minute and 1-hour
- * rollups they change, so rollups are never behind the raw readings.
+ * rollups they change, so rollups are never behind the raw readings. WAL
+ * checkpoints, the only disk flushes, run in a worker thread
+ * (sqlite-checkpointer.ts), so neither ingest nor purge waits for the disk.
  *
  * The first write of an (entity, ts) wins and repeats are dropped: a rollup
  * cannot un-count a value that a replacing write would take away.

@@ -43,6 +43,17 @@ export interface Bucket {
   last: number;
 }
 
+/**
+ * What every backend's `history` also guarantees (the contract tests check it):
+ * - the answer holds every epoch-aligned bucket that overlaps [from, to], so the
+ *   first and last may include readings just outside it; empty buckets are left out;
+ * - when the chosen source was purged before the first bucket, the next coarser
+ *   one answers; raw readings are returned as they are only if none in range were purged;
+ * - deciding whether raw readings fit in `points` reads at most points + 1 of them.
+ * And `hourlyIncrease`: a reading older than the entity's latest adds nothing and is
+ * not taken for a meter reset; `purge` deletes a rollup bucket only once all of it is
+ * older than the cut-off.
+ */
 export interface History {
   resolution: Resolution;
   /** bucket width in ms; null when the points are the raw readings themselves (then min = max = mean = last, count = 1) */

@@ -17,7 +17,7 @@ const log = pino({ level: 'silent' });
 const run = `hearth_test_${Date.now().toString(36)}_${process.pid}`;
 const tables: string[] = [];
 
-// Registered only with a server: describe.runIf would list all 11 contract tests as skipped instead.
+// Registered only with a server: describe.runIf would list every contract test as skipped instead.
 if (url) {
   describe('QuestDB at HEARTH_QUESTDB_URL', () => {
     afterAll(async () => {
