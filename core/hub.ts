@@ -11,8 +11,10 @@ import { summarize, type HealthReport } from './http/routes/health.ts';
 import { listen, type HttpServer } from './http/server.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { CommandRouter } from './commands/router.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
-import { NativeProtocol } from './mqtt/native-protocol.ts';
+import { NativeCommands } from './mqtt/native-commands.ts';
+import { NATIVE_PLUGIN, NativeProtocol } from './mqtt/native-protocol.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
 import { PluginHost, type PluginHostOptions } from './plugins/host.ts';
 import { applyDeviceSettings } from './registry/device-settings.ts';
@@ -50,6 +52,7 @@ export interface HubTiming extends Pick<PluginHostOptions, 'retryBaseMs' | 'retr
  */
 export class Hub {
   readonly bus: EventBus;
+  readonly commands = new CommandRouter();
   private readonly closers: Array<() => Promise<void> | void> = [];
   private stopped: Promise<void> | undefined;
   private startedAt = Date.now();
@@ -174,6 +177,10 @@ export class Hub {
     const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics });
     await protocol.start();
     this.closers.push(() => protocol.stop());
+    const nativeCommands = new NativeCommands({ mqtt: this.broker, devices: this.devices, states: this.states, events: this.events, log });
+    await nativeCommands.start();
+    this.closers.push(() => nativeCommands.stop());
+    this.commands.register(NATIVE_PLUGIN, nativeCommands.send);
 
     this.plugins = new PluginHost({
       ...options.timing,
@@ -201,6 +208,7 @@ export class Hub {
       store: this.store,
       events: this.events,
       timeZone,
+      commands: this.commands,
       plugins: this.plugins,
       metrics: metrics.registry,
       health: () => this.health(),

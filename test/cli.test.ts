@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,17 +49,23 @@ describe('hearth check-config', () => {
 
 describe('hearth start', () => {
   let hub: TestHub | undefined;
-  afterEach(async () => hub?.stop());
+  let child: ChildProcess | undefined;
+  afterEach(async () => {
+    // A failed assertion must not leave a hub running on the machine.
+    if (child?.exitCode === null) child.kill('SIGKILL');
+    await hub?.stop();
+  });
 
   it('runs the hub until SIGTERM, then flushes and exits 0 within 5 s', async () => {
     const dir = tempDir();
     writeFiles(dir, { 'hearth.yaml': 'storage: { data_dir: data }\nhttp: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0 }\n' });
-    const child = spawn(process.execPath, [BIN, 'start', '--config', join(dir, 'hearth.yaml')], { env: ENV });
+    const hearthProcess = spawn(process.execPath, [BIN, 'start', '--config', join(dir, 'hearth.yaml')], { env: ENV });
+    child = hearthProcess;
     const messages: string[] = [];
     const ports = await new Promise<{ http: number; mqtt: number }>((resolve, reject) => {
       const found: { http?: number; mqtt?: number } = {};
-      child.once('exit', (code) => reject(new Error(`exited ${code}: ${messages.join('\n')}`)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
+      hearthProcess.once('exit', (code) => reject(new Error(`exited ${code}: ${messages.join('\n')}`)));
+      createInterface({ input: hearthProcess.stdout }).on('line', (line) => {
         const { msg } = JSON.parse(line) as { msg: string };
         messages.push(msg);
         found.mqtt ??= Number(/^MQTT broker on [\d.]+:(\d+)/.exec(msg)?.[1]) || undefined;
@@ -78,9 +84,9 @@ describe('hearth start', () => {
     expect(health.status).toBe('ok');
 
     const stoppedAt = Date.now();
-    child.kill('SIGTERM');
+    hearthProcess.kill('SIGTERM');
     // 'close', not 'exit': it comes after stdout is drained, so the last log line has been read.
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const code = await new Promise<number | null>((resolve) => hearthProcess.on('close', resolve));
     expect(code).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
     expect(messages.at(-1)).toBe('hub stopped');
