@@ -17,6 +17,7 @@ import { NativeCommands } from './mqtt/native-commands.ts';
 import { NATIVE_PLUGIN, NativeProtocol } from './mqtt/native-protocol.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
 import { PluginHost, type PluginHostOptions } from './plugins/host.ts';
+import { watchAvailability } from './registry/availability-watchdog.ts';
 import { applyDeviceSettings } from './registry/device-settings.ts';
 import { DeviceRegistry } from './registry/devices.ts';
 import { EntityRegistry } from './registry/entities.ts';
@@ -43,6 +44,8 @@ export interface HubTiming extends Pick<PluginHostOptions, 'retryBaseMs' | 'retr
   persistIntervalMs?: number;
   /** when the first retention purge runs after start (default 60 s) */
   firstPurgeMs?: number;
+  /** how often silent devices are looked for (default 1 s) */
+  availabilityCheckMs?: number;
 }
 
 /**
@@ -181,6 +184,7 @@ export class Hub {
     await nativeCommands.start();
     this.closers.push(() => nativeCommands.stop());
     this.commands.register(NATIVE_PLUGIN, nativeCommands.send);
+    this.closers.push(watchAvailability(this.devices, log, options.timing?.availabilityCheckMs));
 
     this.plugins = new PluginHost({
       ...options.timing,

@@ -72,4 +72,10 @@ export const registryMigrations: Record<string, Migration> = {
       await db.schema.createIndex('events_by_device').on('events').columns(['device_id', 'ts']).execute();
     },
   },
+  '0003_offline_after': {
+    async up(db: Kysely<any>) {
+      // How long a device may stay silent before it counts as offline (ms); null: only its last will says so.
+      await db.schema.alterTable('devices').addColumn('offline_after', 'integer').execute();
+    },
+  },
 };

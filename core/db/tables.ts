@@ -21,6 +21,8 @@ export interface DevicesTable {
   /** 1 online, 0 offline, null never heard of */
   online: number | null;
   last_seen: number | null;
+  /** ms of silence after which the device counts as offline; null: never by silence */
+  offline_after: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -43,6 +43,8 @@ export interface Announcement {
   model?: string;
   manufacturer?: string;
   sw?: string;
+  /** seconds of silence after which the device counts as offline */
+  offline_after?: number;
   entities: AnnouncedEntity[];
 }
 
@@ -58,6 +60,7 @@ const announceSchema = {
     model: text(100),
     manufacturer: text(100),
     sw: text(64),
+    offline_after: { type: 'integer', minimum: 1, maximum: 86_400 },
     entities: {
       type: 'array',
       maxItems: 256,

@@ -108,6 +108,7 @@ export class NativeProtocol {
       manufacturer: announcement.manufacturer,
       model: announcement.model,
       sw_version: announcement.sw,
+      offline_after: announcement.offline_after === undefined ? null : announcement.offline_after * 1000,
     });
     for (const e of announcement.entities) {
       await entities.upsert(NATIVE_PLUGIN, {

@@ -16,6 +16,8 @@ export interface DeviceInput {
   sw_version?: string | null;
   identifiers?: Record<string, string>;
   via_device_id?: string | null;
+  /** ms of silence after which the device counts as offline */
+  offline_after?: number | null;
 }
 
 /** Device ids become MQTT topic levels and URL segments, so they are kept to a safe alphabet. */
@@ -71,6 +73,7 @@ export class DeviceRegistry {
       via_device_id: pick(input.via_device_id, existing?.via_device_id),
       online: existing?.online ?? null,
       last_seen: existing?.last_seen ?? null,
+      offline_after: pick(input.offline_after, existing?.offline_after),
       created_at: existing?.created_at ?? now,
       updated_at: now,
     };

@@ -30,6 +30,7 @@ describe('DeviceRegistry.upsert', () => {
       via_device_id: null,
       online: null,
       last_seen: null,
+      offline_after: null,
       created_at: 1_000,
       updated_at: 1_000,
     });
@@ -61,6 +62,7 @@ describe('DeviceRegistry.upsert', () => {
       via_device_id: 'hub',
       online: null,
       last_seen: null,
+      offline_after: null,
       created_at: 1_000,
       updated_at: 5_000,
     });
@@ -87,6 +89,7 @@ describe('DeviceRegistry.upsert', () => {
       via_device_id: null,
       online: null,
       last_seen: null,
+      offline_after: null,
       created_at: 1_000,
       updated_at: 3_000,
     });
