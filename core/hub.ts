@@ -15,6 +15,7 @@ import { CommandRouter } from './commands/router.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { NativeCommands } from './mqtt/native-commands.ts';
 import { NATIVE_PLUGIN, NativeProtocol } from './mqtt/native-protocol.ts';
+import { serveMqttOverWebSocket } from './mqtt/websocket.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
 import { PluginHost, type PluginHostOptions } from './plugins/host.ts';
 import { watchAvailability } from './registry/availability-watchdog.ts';
@@ -222,10 +223,11 @@ export class Hub {
       throw portError('HTTP', settings.http.port, 'http.port or HEARTH_HTTP_PORT', error);
     });
     this.closers.push(() => this.http.close());
+    this.closers.push(serveMqttOverWebSocket(this.http.server, (stream) => this.broker.accept(stream)));
 
     this.startedAt = Date.now();
     log.info(`MQTT broker on ${settings.mqtt.host}:${this.mqttPort} (native protocol: hearth/<device>/announce|telemetry|status)`);
-    log.info(`HTTP API and UI on http://${settings.http.host}:${this.httpPort}/`);
+    log.info(`HTTP API and UI on http://${settings.http.host}:${this.httpPort}/ (MQTT over WebSocket at /mqtt)`);
     if (isLoopback(settings.http.host)) {
       log.info('the API listens on this machine only until users and tokens exist (set http.host to open it)');
     } else {

@@ -5,6 +5,8 @@ import type { Hono } from 'hono';
 
 export interface HttpServer {
   port: number;
+  /** the Node server, for protocols that upgrade from HTTP (MQTT over WebSocket) */
+  server: Server;
   close(): Promise<void>;
 }
 
@@ -20,6 +22,7 @@ export async function listen(app: Hono, host: string, port: number): Promise<Htt
   });
   return {
     port: (server.address() as AddressInfo).port,
+    server,
     close: () =>
       new Promise<void>((resolve) => {
         // Keep-alive connections would otherwise hold close() open past the shutdown deadline.

@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { MqttHandler, MqttHealth, MqttTransport, PublishOptions } from './transport.ts';
@@ -35,6 +36,11 @@ export class EmbeddedBroker implements MqttTransport {
       options.log.debug({ client: client.id, err: error }, `MQTT client ${client.id}: ${error.message}`);
     });
     return new EmbeddedBroker(aedes, server, options.log);
+  }
+
+  /** Serves one more client connection arriving by another way (a WebSocket). */
+  accept(stream: Duplex): void {
+    this.aedes.handle(stream);
   }
 
   get port(): number {
