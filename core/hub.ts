@@ -13,6 +13,9 @@ import { createLogger, type LogLevel } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { CommandRouter } from './commands/router.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
+import { ExternalBroker } from './mqtt/external-broker.ts';
+import { redactUrl } from './mqtt/external-topic.ts';
+import type { MqttTransport } from './mqtt/transport.ts';
 import { NativeCommands } from './mqtt/native-commands.ts';
 import { NATIVE_PLUGIN, NativeProtocol } from './mqtt/native-protocol.ts';
 import { serveMqttOverWebSocket } from './mqtt/websocket.ts';
@@ -76,7 +79,9 @@ export class Hub {
   store!: TimeSeriesStore;
   events!: EventLog;
   plugins!: PluginHost;
-  private broker!: EmbeddedBroker;
+  private broker!: MqttTransport;
+  /** null in external-broker mode */
+  private embedded: EmbeddedBroker | null = null;
   private http!: HttpServer;
 
   static async start(options: HubOptions): Promise<Hub> {
@@ -96,8 +101,9 @@ export class Hub {
     return this.http.port;
   }
 
-  get mqttPort(): number {
-    return this.broker.port;
+  /** The embedded broker's port; null when the hub uses an external broker. */
+  get mqttPort(): number | null {
+    return this.embedded?.port ?? null;
   }
 
   health(): HealthReport {
@@ -174,9 +180,15 @@ export class Hub {
     this.closers.push(scheduleRetention({ retention, store: this.store, events: this.events, entities: this.entities, log }, options.timing?.firstPurgeMs));
 
     const metrics = createMetrics({ pendingReadings: () => this.store.health().pending });
-    this.broker = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log }).catch((error) => {
-      throw portError('MQTT', settings.mqtt.port, 'mqtt.port or HEARTH_MQTT_PORT', error);
-    });
+    const { url, username, password } = settings.mqtt;
+    if (url) {
+      this.broker = await ExternalBroker.connect({ url, username, password, log });
+    } else {
+      this.embedded = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log }).catch((error) => {
+        throw portError('MQTT', settings.mqtt.port, 'mqtt.port or HEARTH_MQTT_PORT', error);
+      });
+      this.broker = this.embedded;
+    }
     this.closers.push(() => this.broker.close());
     const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics });
     await protocol.start();
@@ -223,11 +235,13 @@ export class Hub {
       throw portError('HTTP', settings.http.port, 'http.port or HEARTH_HTTP_PORT', error);
     });
     this.closers.push(() => this.http.close());
-    this.closers.push(serveMqttOverWebSocket(this.http.server, (stream) => this.broker.accept(stream)));
+    const { embedded } = this;
+    if (embedded) this.closers.push(serveMqttOverWebSocket(this.http.server, (stream) => embedded.accept(stream)));
 
     this.startedAt = Date.now();
-    log.info(`MQTT broker on ${settings.mqtt.host}:${this.mqttPort} (native protocol: hearth/<device>/announce|telemetry|status)`);
-    log.info(`HTTP API and UI on http://${settings.http.host}:${this.httpPort}/ (MQTT over WebSocket at /mqtt)`);
+    if (embedded) log.info(`MQTT broker on ${settings.mqtt.host}:${embedded.port} (native protocol: hearth/<device>/announce|telemetry|status)`);
+    else log.info(`MQTT: client of the external broker ${redactUrl(url!)}`);
+    log.info(`HTTP API and UI on http://${settings.http.host}:${this.httpPort}/${embedded ? ' (MQTT over WebSocket at /mqtt)' : ''}`);
     if (isLoopback(settings.http.host)) {
       log.info('the API listens on this machine only until users and tokens exist (set http.host to open it)');
     } else {

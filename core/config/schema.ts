@@ -74,10 +74,18 @@ export const hubConfigSchema = {
       additionalProperties: false,
       default: {},
       title: 'MQTT broker',
-      description: 'Where the embedded MQTT broker listens for devices',
+      description: 'Where the embedded MQTT broker listens for devices, or the external broker to use instead',
       properties: {
         host: { type: 'string', default: '0.0.0.0', title: 'MQTT host', description: 'Address to listen on; 127.0.0.1 for this machine only' },
         port: port('MQTT port', 1883),
+        url: {
+          type: 'string',
+          pattern: '^(mqtts?|wss?)://',
+          title: 'External broker',
+          description: 'Use this broker (Mosquitto, EMQX, …) instead of the embedded one, e.g. mqtt://broker.lan:1883',
+        },
+        username: { type: 'string', minLength: 1, title: 'Username', description: "The hub's account on the external broker" },
+        password: { type: 'string', title: 'Password', description: 'Its password; better as !secret mqtt_password' },
       },
     },
     storage: {

@@ -24,7 +24,7 @@ describe('POST /api/entities/:entity_id/commands', () => {
     const device = await connectDevice(hub.mqttUrl, id);
     clients.push(device);
     const received: Array<{ topic: string; payload: any }> = [];
-    await device.subscribeAsync(`hearth/${id}/cmd/#`, { qos: 1 });
+    await device.subscribeAsync(`hearth/${id}/cmd/+`, { qos: 1 });
     device.on('message', (topic, raw) => {
       const payload = JSON.parse(raw.toString());
       received.push({ topic, payload });

@@ -48,11 +48,11 @@ log: { level: debug }
 `;
 
 export async function startHub(
-  options: { dir?: string; yaml?: string; timing?: HubOptions['timing'] } = {},
+  options: { dir?: string; yaml?: string; timing?: HubOptions['timing']; base?: string } = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? tempDir();
   const file = join(dir, 'hearth.yaml');
-  if (!options.dir || options.yaml !== undefined) writeFileSync(file, BASE_CONFIG + (options.yaml ?? ''));
+  if (!options.dir || options.yaml !== undefined) writeFileSync(file, (options.base ?? BASE_CONFIG) + (options.yaml ?? ''));
   const logs: LogLine[] = [];
   const capture = new Writable({
     write(chunk, _encoding, done) {
@@ -79,7 +79,7 @@ export async function startHub(
     },
     async restart() {
       await hub.stop();
-      return startHub({ dir, timing: options.timing });
+      return startHub({ dir, timing: options.timing, ...(options.base ? { base: options.base } : {}) });
     },
     stop: () => hub.stop(),
   };
