@@ -13,6 +13,7 @@ import { createLogger, type LogLevel } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { CommandRouter } from './commands/router.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
+import { HaDiscovery } from './mqtt/ha-discovery.ts';
 import { ExternalBroker } from './mqtt/external-broker.ts';
 import { redactUrl } from './mqtt/external-topic.ts';
 import type { MqttTransport } from './mqtt/transport.ts';
@@ -193,6 +194,11 @@ export class Hub {
     const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics });
     await protocol.start();
     this.closers.push(() => protocol.stop());
+    if (settings.discovery.home_assistant) {
+      const discovery = new HaDiscovery({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, prefix: settings.discovery.prefix });
+      await discovery.start();
+      this.closers.push(() => discovery.stop());
+    }
     const nativeCommands = new NativeCommands({ mqtt: this.broker, devices: this.devices, states: this.states, events: this.events, log });
     await nativeCommands.start();
     this.closers.push(() => nativeCommands.stop());

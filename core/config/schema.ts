@@ -141,6 +141,22 @@ export const hubConfigSchema = {
         },
       },
     },
+    discovery: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      title: 'Discovery',
+      description: 'Devices that announce themselves in formats other than the native one',
+      properties: {
+        home_assistant: {
+          type: 'boolean',
+          default: true,
+          title: 'Home Assistant MQTT discovery',
+          description: 'Read the discovery messages of ESPHome, Tasmota, Zigbee2MQTT and others',
+        },
+        prefix: { type: 'string', pattern: '^[^#+/][^#+]*$', default: 'homeassistant', title: 'Discovery prefix', description: 'Topic prefix of the discovery messages' },
+      },
+    },
     devices: {
       type: 'object',
       default: {},

@@ -25,6 +25,7 @@ describe('defaults', () => {
       http: { host: '127.0.0.1', port: 8080 },
       mqtt: { host: '0.0.0.0', port: 1883 },
       storage: { data_dir: join(dir, 'data'), retention: { raw_days: 10, minute_days: 90, events_days: 365, entities: {} } },
+      discovery: { home_assistant: true, prefix: 'homeassistant' },
       devices: {},
       plugins: {},
     });
@@ -66,7 +67,7 @@ describe('schema errors', () => {
   it('suggests nothing when no allowed key is close', () => {
     const { file, run } = load('colour: blue\n');
     expect(issuesOf(run)).toEqual([
-      { file, line: 1, col: 1, path: 'colour', message: 'unknown key "colour" (allowed: name, timezone, log, http, mqtt, storage, devices, plugins)' },
+      { file, line: 1, col: 1, path: 'colour', message: 'unknown key "colour" (allowed: name, timezone, log, http, mqtt, storage, discovery, devices, plugins)' },
     ]);
   });
 
