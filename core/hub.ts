@@ -191,7 +191,11 @@ export class Hub {
       this.broker = this.embedded;
     }
     this.closers.push(() => this.broker.close());
-    const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics });
+    const commit = async () => {
+      await this.store.flush();
+      await this.states.flush();
+    };
+    const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, commit });
     await protocol.start();
     this.closers.push(() => protocol.stop());
     if (settings.discovery.home_assistant) {

@@ -25,6 +25,8 @@ export interface NativeProtocolDeps {
   states: StateMachine;
   log: Logger;
   metrics: HubMetrics;
+  /** Commits what has been applied so far (readings, states); awaited before a QoS 1 telemetry message is acknowledged. */
+  commit(): Promise<void>;
 }
 
 type TopicKind = 'announce' | 'telemetry' | 'status';
@@ -45,9 +47,15 @@ export class NativeProtocol {
   }
 
   async start(): Promise<void> {
-    for (const kind of ['announce', 'telemetry', 'status'] as const) {
-      this.unsubscribes.push(await this.deps.mqtt.subscribe(`hearth/+/${kind}`, (m) => this.receive(kind, m)));
+    const { mqtt } = this.deps;
+    for (const kind of ['announce', 'status'] as const) {
+      this.unsubscribes.push(await mqtt.subscribe(`hearth/+/${kind}`, (m) => void this.receive(kind, m)));
     }
+    // Durable ingest: where the broker allows, a QoS 1 telemetry message is
+    // acknowledged only once its readings are committed, so nothing a device
+    // was told is safe can be lost, even to kill -9.
+    const telemetry = (m: MqttMessage) => this.receive('telemetry', m).then(() => (m.qos > 0 ? this.deps.commit() : undefined));
+    this.unsubscribes.push(await (mqtt.intercept ?? mqtt.subscribe).call(mqtt, 'hearth/+/telemetry', telemetry));
   }
 
   async stop(): Promise<void> {
@@ -55,24 +63,28 @@ export class NativeProtocol {
     await Promise.all(this.inFlight.values());
   }
 
-  private receive(kind: TopicKind, message: MqttMessage): void {
+  /** Applies the message in its device's order; resolves once it has been applied (or rejected). */
+  private receive(kind: TopicKind, message: MqttMessage): Promise<void> {
     this.deps.metrics.mqttMessages.inc({ kind });
     const deviceId = message.topic.split('/')[1] ?? '';
     if (!DEVICE_ID_PATTERN.test(deviceId)) {
       this.rejections.reject(message.topic, 'invalid_topic', `device id "${deviceId}" must be 1-64 letters, digits, "_" or "-"`);
-      return;
+      return Promise.resolve();
     }
     // A retained topic being cleared: nothing to apply.
-    if (message.payload.length === 0) return;
-    this.inOrder(deviceId, message.topic, () => {
+    if (message.payload.length === 0) return Promise.resolve();
+    return this.inOrder(deviceId, message.topic, () => {
       if (kind === 'announce') return this.announce(deviceId, message);
       if (kind === 'telemetry') return this.telemetry(deviceId, message);
       return this.status(deviceId, message);
     });
   }
 
-  /** Runs `task` now, or after the device's unfinished one; rejections are reported for `topic`. */
-  private inOrder(deviceId: string, topic: string, task: () => void | Promise<void>): void {
+  /**
+   * Runs `task` now, or after the device's unfinished one; rejections are
+   * reported for `topic`. Resolves when the task is done, never rejects.
+   */
+  private inOrder(deviceId: string, topic: string, task: () => void | Promise<void>): Promise<void> {
     const onError = (error: unknown) => this.failed(topic, error);
     const previous = this.inFlight.get(deviceId);
     let result: void | Promise<void>;
@@ -83,14 +95,15 @@ export class NativeProtocol {
         result = task();
       } catch (error) {
         onError(error);
-        return;
+        return Promise.resolve();
       }
     }
-    if (!(result instanceof Promise)) return;
+    if (!(result instanceof Promise)) return Promise.resolve();
     const settled: Promise<void> = result.catch(onError).finally(() => {
       if (this.inFlight.get(deviceId) === settled) this.inFlight.delete(deviceId);
     });
     this.inFlight.set(deviceId, settled);
+    return settled;
   }
 
   private failed(topic: string, error: unknown): void {

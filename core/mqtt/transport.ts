@@ -27,6 +27,13 @@ export interface MqttHealth {
 
 export interface MqttTransport {
   subscribe(filter: string, handler: MqttHandler): Promise<() => Promise<void>>;
+  /**
+   * Like subscribe, but for a message from a client the handler runs, and its
+   * promise settles, before the broker acknowledges it: what the handler has
+   * committed by then is durable once the device holds its PUBACK. Only a
+   * broker the hub runs itself can offer this.
+   */
+  intercept?(filter: string, handler: MqttHandler): Promise<() => Promise<void>>;
   publish(topic: string, payload: string | Buffer, options?: PublishOptions): Promise<void>;
   health(): MqttHealth;
   close(): Promise<void>;

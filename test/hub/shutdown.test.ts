@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { announce, connectDevice, startHub, type TestHub } from '../support/hub.ts';
+import { announce, connectDevice, eventually, startHub, type TestHub } from '../support/hub.ts';
 
 describe('stopping the hub', () => {
   let hub: TestHub | undefined;
@@ -14,8 +14,10 @@ describe('stopping the hub', () => {
     const t0 = Date.now() - 3_600_000;
     for (let batch = 0; batch < 5; batch++) {
       const records = Array.from({ length: 1000 }, (_, i) => ({ ts: t0 + (batch * 1000 + i) * 100, power: batch * 1000 + i }));
-      await device.publishAsync('hearth/meter/telemetry', JSON.stringify(records), { qos: 1 });
+      // QoS 0: nothing waits for a commit (QoS 1 would be committed before its ack), so only stop() can write them.
+      await device.publishAsync('hearth/meter/telemetry', JSON.stringify(records), { qos: 0 });
     }
+    await eventually(async () => (await hub!.get('/api/states/sensor.meter_power')).body.state === 4999);
     await device.endAsync();
     expect(hub.hub.store.health().pending).toBe(5000);
 

@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { announce, connectDevice, startHub, tempDir, writeFiles, type TestHub } from './support/hub.ts';
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'hearth.js');
+
+/** Starts `hearth start` as its own process and resolves with its MQTT port once it is up. */
+async function startHubProcess(dir: string): Promise<{ child: ChildProcess; mqttPort: number }> {
+  const child = spawn(process.execPath, [BIN, 'start', '--config', join(dir, 'hearth.yaml')], {
+    env: { ...process.env, HEARTH_CONFIG: '', HEARTH_HTTP_PORT: '', HEARTH_MQTT_PORT: '', HEARTH_DATA_DIR: '' },
+  });
+  const mqttPort = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`hub exited ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const port = /^MQTT broker on [\d.]+:(\d+)/.exec((JSON.parse(line) as { msg: string }).msg)?.[1];
+      if (port) resolve(Number(port));
+    });
+  });
+  return { child, mqttPort };
+}
+
+describe('durable ingest', () => {
+  let child: ChildProcess | undefined;
+  let hub: TestHub | undefined;
+  afterEach(async () => {
+    if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await hub?.stop();
+  });
+
+  it('loses no acknowledged QoS 1 reading when the hub is killed with SIGKILL', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'hearth.yaml': 'http: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0 }\n' });
+    const started = await startHubProcess(dir);
+    child = started.child;
+    const device = await connectDevice(`mqtt://127.0.0.1:${started.mqttPort}`, 'meter');
+    device.on('error', () => undefined);
+    await announce(device, 'meter', [{ key: 'power', kind: 'sensor', unit: 'W' }]);
+
+    const t0 = Date.now() - 3_600_000;
+    const acknowledged: number[] = [];
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    // One reading per message, each awaited: publishAsync resolves on the PUBACK.
+    for (let i = 0; i < 100_000 && child.exitCode === null && child.signalCode === null; i++) {
+      const ts = t0 + i * 10;
+      const acked = await Promise.race([
+        device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: i }), { qos: 1 }).then(() => true),
+        exited.then(() => false),
+      ]).catch(() => false);
+      if (!acked) break;
+      acknowledged.push(ts);
+      // Well inside the hub's 1 s flush timer: without durable ingest these would still be in memory.
+      if (acknowledged.length === 300) child.kill('SIGKILL');
+    }
+    await exited;
+    device.end(true);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(300);
+
+    hub = await startHub({ dir });
+    const { body } = await hub.get(`/api/history/sensor.meter_power?from=${t0}&to=${t0 + acknowledged.length * 10}&points=10000`);
+    expect(body.resolution).toBe('raw');
+    const stored = new Set(body.points.map((p: { ts: string }) => Date.parse(p.ts)));
+    expect(acknowledged.filter((ts) => !stored.has(ts))).toEqual([]);
+  });
+});
