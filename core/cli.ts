@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatIssue } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
+import { deviceAdd } from './cli-device.ts';
 import { Hub } from './hub.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
@@ -13,6 +14,8 @@ const USAGE = `Hearth ${HUB_VERSION}: a home and IoT automation hub
 Usage:
   hearth start [--config FILE]        run the hub
   hearth check-config [FILE]          validate the configuration and every plugin's options
+  hearth device add ID [--name N] [--room R] [--kind pico|esp32|generic]
+                                      create a device and its MQTT account; prints the password once
   hearth --version
 
 The config file is FILE, else $HEARTH_CONFIG, else ./config/hearth.yaml.`;
@@ -95,13 +98,29 @@ async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      name: { type: 'string' },
+      room: { type: 'string' },
+      kind: { type: 'string' },
+    },
   });
-  const [command, argument] = positionals;
+  const [command, argument, deviceId] = positionals;
   if (values.version) return console.log(HUB_VERSION);
   if (values.help || !command) return console.log(USAGE);
   if (command === 'start') return start(configPath(values.config));
   if (command === 'check-config') return checkConfig(configPath(argument ?? values.config));
+  if (command === 'device' && argument === 'add' && deviceId) {
+    let config: LoadedConfig;
+    try {
+      config = loadConfig(configPath(values.config));
+    } catch (error) {
+      printConfigError(error);
+    }
+    return deviceAdd(config, { id: deviceId, name: values.name, room: values.room, kind: values.kind });
+  }
   console.error(`unknown command "${command}"\n\n${USAGE}`);
   process.exit(2);
 }

@@ -11,7 +11,12 @@ import { summarize, type HealthReport } from './http/routes/health.ts';
 import { listen, type HttpServer } from './http/server.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { DeviceAccounts } from './auth/device-accounts.ts';
+import { lanAddress, secretsFile, type DeviceKind } from './auth/device-snippets.ts';
+import { provisionDevice } from './auth/provision.ts';
 import { CommandRouter } from './commands/router.ts';
+import { deviceAccess } from './mqtt/device-access.ts';
+import type { DeviceAdmin, Provisioned } from './http/routes/devices.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
 import { HaDiscovery } from './mqtt/ha-discovery.ts';
 import { ExternalBroker } from './mqtt/external-broker.ts';
@@ -76,6 +81,7 @@ export class Hub {
   devices!: DeviceRegistry;
   entities!: EntityRegistry;
   rooms!: RoomRegistry;
+  accounts!: DeviceAccounts;
   states!: StateMachine;
   store!: TimeSeriesStore;
   events!: EventLog;
@@ -136,6 +142,34 @@ export class Hub {
     return this.stopped;
   }
 
+  /** Deletes a device with its entities, states and account, and drops its live MQTT connection at once. */
+  async removeDevice(id: string): Promise<void> {
+    await this.devices.remove(id);
+    this.states.forget(this.entities.forgetDevice(id));
+    const dropped = this.embedded?.disconnectDevice(id) ?? 0;
+    this.log.info({ device: id }, `device ${id} removed${dropped ? `; its connection was dropped` : ''}`);
+  }
+
+  private deviceAdmin(): DeviceAdmin {
+    const account = (device: Provisioned['device'], password: string, kind: DeviceKind): Provisioned => {
+      const mqtt = { username: device.id, password, host: lanAddress(), port: this.mqttPort };
+      return { device, mqtt, secrets_file: secretsFile(kind, { deviceId: device.id, password, host: mqtt.host, port: mqtt.port ?? 1883 }) };
+    };
+    return {
+      provision: async ({ kind, ...input }) => {
+        const { device, password } = await provisionDevice({ devices: this.devices, rooms: this.rooms, accounts: this.accounts }, input);
+        return account(device, password, kind);
+      },
+      rotate: async (id, kind) => {
+        const password = await this.accounts.issue(id);
+        // The old password is void: so is the session it opened.
+        this.embedded?.disconnectDevice(id);
+        return account(this.devices.get(id)!, password, kind);
+      },
+      remove: (id) => this.removeDevice(id),
+    };
+  }
+
   private async boot(options: HubOptions): Promise<void> {
     const { config, log } = this;
     const settings = config.config;
@@ -157,6 +191,7 @@ export class Hub {
     await this.devices.load();
     await this.entities.load();
     await this.rooms.load();
+    this.accounts = new DeviceAccounts(db);
     this.closers.push(await applyDeviceSettings(settings.devices, this.devices, this.rooms, this.bus));
     this.events = new EventLog(db);
     this.closers.push(recordCoreEvents(this.bus, this.events, this.entities));
@@ -185,7 +220,9 @@ export class Hub {
     if (url) {
       this.broker = await ExternalBroker.connect({ url, username, password, log });
     } else {
-      this.embedded = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log }).catch((error) => {
+      const access = deviceAccess(this.accounts, { allowAnonymous: settings.mqtt.allow_anonymous, log });
+      if (settings.mqtt.allow_anonymous) log.warn('mqtt.allow_anonymous is on: any client on the network may connect and use any topic');
+      this.embedded = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log, access }).catch((error) => {
         throw portError('MQTT', settings.mqtt.port, 'mqtt.port or HEARTH_MQTT_PORT', error);
       });
       this.broker = this.embedded;
@@ -236,6 +273,7 @@ export class Hub {
       events: this.events,
       timeZone,
       commands: this.commands,
+      deviceAdmin: this.deviceAdmin(),
       plugins: this.plugins,
       metrics: metrics.registry,
       health: () => this.health(),

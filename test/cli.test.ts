@@ -2,7 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { announce, connectDevice, startHub, tempDir, writeFiles, type TestHub } from './support/hub.ts';
+import mqtt from 'mqtt';
+import { announce, startHub, tempDir, writeFiles, type TestHub } from './support/hub.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'hearth.js');
 const ENV = { ...process.env, HEARTH_CONFIG: '', HEARTH_HTTP_PORT: '', HEARTH_MQTT_PORT: '', HEARTH_DATA_DIR: '' };
@@ -76,7 +77,12 @@ describe('hearth start', () => {
     });
     expect(messages).toContain('the API listens on this machine only until users and tokens exist (set http.host to open it)');
 
-    const device = await connectDevice(`mqtt://127.0.0.1:${ports.mqtt}`, 'cli-dev');
+    // As a new user: provision the device with the CLI (while the hub runs), then log in with what it printed.
+    const added = hearth(['device', 'add', 'cli-dev', '--config', join(dir, 'hearth.yaml')]);
+    expect(added.status).toBe(0);
+    const password = /^ {2}password: (\S+)$/m.exec(added.stdout)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const device = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.mqtt}`, { clientId: 'cli-dev', username: 'cli-dev', password, reconnectPeriod: 0 });
     await announce(device, 'cli-dev', [{ key: 'temp', kind: 'sensor', unit: '°C' }]);
     await device.publishAsync('hearth/cli-dev/telemetry', JSON.stringify({ temp: 21.5 }), { qos: 1 });
     await device.endAsync();

@@ -31,7 +31,7 @@ describe('durable ingest', () => {
 
   it('loses no acknowledged QoS 1 reading when the hub is killed with SIGKILL', async () => {
     const dir = tempDir();
-    writeFiles(dir, { 'hearth.yaml': 'http: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0 }\n' });
+    writeFiles(dir, { 'hearth.yaml': 'http: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0, allow_anonymous: true }\n' });
     const started = await startHubProcess(dir);
     child = started.child;
     const device = await connectDevice(`mqtt://127.0.0.1:${started.mqttPort}`, 'meter');

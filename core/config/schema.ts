@@ -78,6 +78,12 @@ export const hubConfigSchema = {
       properties: {
         host: { type: 'string', default: '0.0.0.0', title: 'MQTT host', description: 'Address to listen on; 127.0.0.1 for this machine only' },
         port: port('MQTT port', 1883),
+        allow_anonymous: {
+          type: 'boolean',
+          default: false,
+          title: 'Allow anonymous',
+          description: 'Let clients connect without an account and use any topic: only on a network you trust',
+        },
         url: {
           type: 'string',
           pattern: '^(mqtts?|wss?)://',

@@ -78,4 +78,15 @@ export const registryMigrations: Record<string, Migration> = {
       await db.schema.alterTable('devices').addColumn('offline_after', 'integer').execute();
     },
   },
+  '0004_device_credentials': {
+    async up(db: Kysely<any>) {
+      // One MQTT account per provisioned device: the username is the device id; only a scrypt hash is kept.
+      await db.schema
+        .createTable('device_credentials')
+        .addColumn('device_id', 'text', (c) => c.primaryKey().references('devices.id').onDelete('cascade'))
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -64,10 +64,18 @@ export interface EventsTable {
   data: string;
 }
 
+export interface DeviceCredentialsTable {
+  device_id: string;
+  /** scrypt$N$r$p$salt$hash */
+  password_hash: string;
+  created_at: number;
+}
+
 export interface RegistryTables {
   rooms: RoomsTable;
   devices: DevicesTable;
   entities: EntitiesTable;
   states: StatesTable;
   events: EventsTable;
+  device_credentials: DeviceCredentialsTable;
 }

@@ -24,6 +24,7 @@ export interface EntityRegistered {
 export interface HubEvents {
   state_changed: StateChanged;
   device_registered: DeviceEvent;
+  device_removed: DeviceEvent;
   device_online: DeviceEvent;
   device_offline: DeviceEvent;
   entity_registered: EntityRegistered;

@@ -12,7 +12,7 @@ import type { StateMachine } from '../states/state-machine.ts';
 import type { TimeSeriesStore } from '../store/timeseries.ts';
 import { notFound, onApiError } from './errors.ts';
 import { commandRoutes } from './routes/commands.ts';
-import { deviceRoutes } from './routes/devices.ts';
+import { deviceRoutes, type DeviceAdmin } from './routes/devices.ts';
 import { entityRoutes } from './routes/entities.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthReport } from './routes/health.ts';
@@ -31,6 +31,7 @@ export interface HttpDeps {
   store: TimeSeriesStore;
   events: EventLog;
   commands: CommandRouter;
+  deviceAdmin: DeviceAdmin;
   timeZone: string;
   plugins: PluginHost;
   metrics: Registry;
@@ -43,7 +44,7 @@ export function createApp(deps: HttpDeps): Hono {
   app.onError(onApiError);
   app.notFound((c) => onApiError(notFound(`no route ${c.req.method} ${c.req.path}`), c));
   app.route('/api/health', healthRoutes(deps.health));
-  app.route('/api/devices', deviceRoutes(deps.devices, deps.entities, deps.states));
+  app.route('/api/devices', deviceRoutes(deps.devices, deps.entities, deps.states, deps.deviceAdmin));
   app.route('/api/entities', entityRoutes(deps.entities));
   app.route('/api/entities', commandRoutes(deps.entities, deps.commands));
   app.route('/api/states', stateRoutes(deps.states));

@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type AedesPublishPacket, type AuthorizePublishHandler } from 'aedes';
+import { Aedes, type AedesPublishPacket, type AuthenticateError, type AuthorizePublishHandler, type Client } from 'aedes';
 import type { Logger } from 'pino';
+import type { BrokerAccess, ClientIdentity } from './device-access.ts';
 import { topicMatches } from './external-topic.ts';
 import type { MqttHandler, MqttHealth, MqttMessage, MqttTransport, PublishOptions } from './transport.ts';
 
@@ -9,6 +10,8 @@ export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   log: Logger;
+  /** who may connect, publish and subscribe; without it, everyone may do everything (tests of the broker alone) */
+  access?: BrokerAccess;
 }
 
 /**
@@ -20,6 +23,7 @@ export class EmbeddedBroker implements MqttTransport {
   private readonly interceptors = new Set<{ filter: string; handler: MqttHandler }>();
   /** Payloads already handled before their PUBACK, so the subscription leg skips them (aedes keeps the Buffer through). */
   private readonly intercepted = new WeakSet<Buffer>();
+  private readonly identities = new WeakMap<Client, ClientIdentity>();
 
   private constructor(
     private readonly aedes: Aedes,
@@ -31,12 +35,42 @@ export class EmbeddedBroker implements MqttTransport {
     // aedes writes a QoS 1 PUBACK before it hands the message to subscribers;
     // authorizePublish is the last step that runs before it.
     let broker: EmbeddedBroker | undefined;
+    const { access, log } = options;
     const authorizePublish: AuthorizePublishHandler = (client, packet, done) => {
       if (packet.topic.startsWith('$SYS')) return done(new Error('$SYS topics are reserved'));
       if (!client || !broker) return done(null);
+      const identity = broker.identities.get(client);
+      if (access && identity && !access.canPublish(identity, packet.topic)) {
+        log.warn({ client: client.id, topic: packet.topic }, `refused publish by MQTT client ${client.id}${describe(identity)} to ${packet.topic}`);
+        return done(new Error(`not allowed to publish to ${packet.topic}`));
+      }
       broker.runInterceptors(packet as AedesPublishPacket).then(() => done(null));
     };
-    const aedes = await Aedes.createBroker({ authorizePublish });
+    const aedes = await Aedes.createBroker({
+      authorizePublish,
+      authenticate: (client, username, password, done) => {
+        if (!access) return done(null, true);
+        const address = (client.conn as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+        void access.authenticate({ id: client.id, address }, username, password).then((result) => {
+          if (typeof result === 'string') {
+            log.warn({ client: client.id, address }, `refused MQTT login of client ${client.id} from ${address}: ${result}`);
+            const error = new Error(result) as AuthenticateError;
+            error.returnCode = 4; // bad user name or password (MQTT 3.1.1 §3.2.2.3)
+            return done(error, false);
+          }
+          broker?.identities.set(client, result);
+          done(null, true);
+        });
+      },
+      authorizeSubscribe: (client, subscription, done) => {
+        const identity = broker?.identities.get(client);
+        if (access && identity && !access.canSubscribe(identity, subscription.topic)) {
+          log.warn({ client: client.id, topic: subscription.topic }, `refused subscription of MQTT client ${client.id}${describe(identity)} to ${subscription.topic}`);
+          return done(null, null);
+        }
+        done(null, subscription);
+      },
+    });
     const server = createServer(aedes.handle);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -76,6 +110,19 @@ export class EmbeddedBroker implements MqttTransport {
         this.handlerFailed(filter, error);
       }
     }
+  }
+
+  /** Drops every live connection logged in as this device (its account was revoked). */
+  disconnectDevice(deviceId: string): number {
+    let dropped = 0;
+    for (const client of Object.values((this.aedes as unknown as { clients: Record<string, Client> }).clients)) {
+      const identity = this.identities.get(client);
+      if (identity?.kind === 'device' && identity.deviceId === deviceId) {
+        client.close();
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   /** Serves one more client connection arriving by another way (a WebSocket). */
@@ -143,4 +190,8 @@ function toMessage(packet: AedesPublishPacket): MqttMessage {
   // A Buffer in, the same Buffer out: `intercepted` recognises messages by it.
   if (!Buffer.isBuffer(packet.payload)) packet.payload = Buffer.from(packet.payload);
   return { topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain };
+}
+
+function describe(identity: ClientIdentity | undefined): string {
+  return identity?.kind === 'device' ? ` (device ${identity.deviceId})` : '';
 }

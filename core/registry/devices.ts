@@ -57,7 +57,8 @@ export class DeviceRegistry {
     if (!DEVICE_ID_PATTERN.test(input.id)) {
       throw new Error(`invalid device id "${input.id}": use 1-64 letters, digits, "_" or "-"`);
     }
-    const existing = this.devices.get(input.id);
+    // A device made by `hearth device add` in another process is in the database, not yet in memory.
+    const existing = this.devices.get(input.id) ?? (await this.loadOne(input.id));
     if (existing && existing.plugin !== plugin) {
       throw new DeviceOwnershipError(`device id "${input.id}" already belongs to plugin "${existing.plugin}"`);
     }
@@ -97,6 +98,22 @@ export class DeviceRegistry {
     device.online = online;
     await this.db.updateTable('devices').set({ online: online ? 1 : 0 }).where('id', '=', id).execute();
     this.bus.emit(online ? 'device_online' : 'device_offline', { device_id: id });
+  }
+
+  /** Deletes the device; its entities, states and MQTT account go with it (foreign keys cascade). */
+  async remove(id: string): Promise<void> {
+    await this.db.deleteFrom('devices').where('id', '=', id).execute();
+    this.devices.delete(id);
+    this.lastSeenDirty.delete(id);
+    this.bus.emit('device_removed', { device_id: id });
+  }
+
+  private async loadOne(id: string): Promise<Device | undefined> {
+    const row = await this.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) return undefined;
+    const device = fromRow(row);
+    this.devices.set(id, device);
+    return device;
   }
 
   async setRoom(id: string, roomId: string | null): Promise<void> {

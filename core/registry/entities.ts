@@ -104,6 +104,13 @@ export class EntityRegistry {
     return { entity, created: !existing };
   }
 
+  /** Drops the device's entities from memory once the database has deleted them with the device. */
+  forgetDevice(deviceId: string): string[] {
+    const gone = this.forDevice(deviceId);
+    for (const entity of gone) this.unindex(entity);
+    return gone.map((e) => e.entity_id);
+  }
+
   private newEntityId(input: EntityInput): string {
     const object = slugify(input.device_id ? `${input.device_id}_${input.key}` : input.key) || 'unnamed';
     return firstFree(`${input.kind}.${object}`, (candidate) => this.byEntityId.has(candidate));

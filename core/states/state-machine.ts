@@ -88,6 +88,14 @@ export class StateMachine {
     return 'changed';
   }
 
+  /** Drops states of deleted entities from memory (the database cascade removed their rows). */
+  forget(entityIds: string[]): void {
+    for (const id of entityIds) {
+      this.states.delete(id);
+      this.dirty.delete(id);
+    }
+  }
+
   /** Writes every state changed since the last flush in one transaction. */
   async flush(): Promise<void> {
     if (this.dirty.size === 0) return;

@@ -23,7 +23,7 @@ describe('defaults', () => {
       name: 'Home',
       log: { level: 'info' },
       http: { host: '127.0.0.1', port: 8080 },
-      mqtt: { host: '0.0.0.0', port: 1883 },
+      mqtt: { host: '0.0.0.0', port: 1883, allow_anonymous: false },
       storage: { data_dir: join(dir, 'data'), retention: { raw_days: 10, minute_days: 90, events_days: 365, entities: {} } },
       discovery: { home_assistant: true, prefix: 'homeassistant' },
       devices: {},

@@ -43,9 +43,12 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 
 const BASE_CONFIG = `
 http: { host: 127.0.0.1, port: 0 }
-mqtt: { host: 127.0.0.1, port: 0 }
+mqtt: { host: 127.0.0.1, port: 0, allow_anonymous: true }
 log: { level: debug }
 `;
+
+/** The same, with the broker's default: accounts required. */
+export const SECURE_BASE_CONFIG = BASE_CONFIG.replace(', allow_anonymous: true', '');
 
 export async function startHub(
   options: { dir?: string; yaml?: string; timing?: HubOptions['timing']; base?: string } = {},

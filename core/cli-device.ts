@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { DeviceAccounts } from './auth/device-accounts.ts';
+import { DEVICE_KINDS, lanAddress, secretsFile, type DeviceKind } from './auth/device-snippets.ts';
+import { provisionDevice } from './auth/provision.ts';
+import type { LoadedConfig } from './config/load-config.ts';
+import { registryMigrations } from './db/registry-migrations.ts';
+import { kyselyOn, migrate, openSqlite } from './db/sqlite.ts';
+import type { RegistryTables } from './db/tables.ts';
+import { EventBus } from './events/bus.ts';
+import { DeviceRegistry } from './registry/devices.ts';
+import { RoomRegistry } from './registry/rooms.ts';
+
+export interface DeviceAddOptions {
+  id: string;
+  name?: string;
+  room?: string;
+  kind?: string;
+}
+
+/**
+ * `hearth device add`: works on the data dir directly (WAL lets it run while
+ * the hub does), creates the device and its MQTT account, and prints the
+ * password once with the firmware's secrets file.
+ */
+export async function deviceAdd(config: LoadedConfig, options: DeviceAddOptions): Promise<void> {
+  const kind = (options.kind ?? 'generic') as DeviceKind;
+  if (!DEVICE_KINDS.includes(kind)) throw new Error(`--kind: expected one of ${DEVICE_KINDS.join(', ')}, got "${options.kind}"`);
+  const dataDir = config.config.storage.data_dir;
+  mkdirSync(dataDir, { recursive: true });
+  const sqlite = openSqlite(join(dataDir, 'hearth.db'));
+  try {
+    const db = kyselyOn<RegistryTables>(sqlite);
+    await migrate(db, registryMigrations);
+    const devices = new DeviceRegistry(db, new EventBus(pino({ level: 'silent' })));
+    const rooms = new RoomRegistry(db);
+    await devices.load();
+    await rooms.load();
+    if (devices.get(options.id)) throw new Error(`device "${options.id}" exists; rotate its password with POST /api/devices/${options.id}/credentials`);
+    const { device, password } = await provisionDevice(
+      { devices, rooms, accounts: new DeviceAccounts(db) },
+      { id: options.id, ...(options.name ? { name: options.name } : {}), ...(options.room ? { room: options.room } : {}) },
+    );
+    const host = lanAddress();
+    const port = config.config.mqtt.port;
+    console.log(`device ${device.id} created${device.room_id ? ` in room ${device.room_id}` : ''}. Its MQTT account (the password is shown only now):`);
+    console.log(`  host:     ${host}:${port}`);
+    console.log(`  username: ${device.id}`);
+    console.log(`  password: ${password}`);
+    const file = secretsFile(kind, { deviceId: device.id, password, host, port });
+    if (file) console.log(`\n--- ${file.name} (copy it to the device) ---\n${file.content}`);
+    else console.log(`\ntry it: mosquitto_pub -h ${host} -p ${port} -u ${device.id} -P '${password}' -t hearth/${device.id}/telemetry -m '{"temperature": 21.5}'`);
+  } finally {
+    sqlite.close();
+  }
+}

@@ -1,0 +1,63 @@
+import type { Logger } from 'pino';
+import type { DeviceAccounts } from '../auth/device-accounts.ts';
+
+/** Who an MQTT connection is: a provisioned device, or an anonymous client on a trusted LAN. */
+export type ClientIdentity = { kind: 'device'; deviceId: string } | { kind: 'anonymous' };
+
+export interface BrokerAccess {
+  /** The identity of a connecting client, or a reason to refuse it. */
+  authenticate(client: { id: string; address: string }, username: string | undefined, password: Buffer | undefined): Promise<ClientIdentity | string>;
+  canPublish(identity: ClientIdentity, topic: string): boolean;
+  canSubscribe(identity: ClientIdentity, filter: string): boolean;
+}
+
+const FAILURES_BEFORE_SLOWDOWN = 3;
+const FAILURE_WINDOW_MS = 60_000;
+const MAX_DELAY_MS = 5_000;
+
+/**
+ * The embedded broker's rules: a device logs in with its id and password and
+ * may publish only under `hearth/<id>/` (never a command to itself, but its
+ * acks) and subscribe only to `hearth/<id>/cmd/…`. After a few bad passwords
+ * from one address, each further answer is delayed, doubling up to 5 s.
+ */
+export function deviceAccess(accounts: DeviceAccounts, options: { allowAnonymous: boolean; log: Logger }): BrokerAccess {
+  const failures = new Map<string, { count: number; since: number }>();
+  const delayFor = (address: string) => {
+    const entry = failures.get(address);
+    if (!entry || Date.now() - entry.since > FAILURE_WINDOW_MS || entry.count < FAILURES_BEFORE_SLOWDOWN) return 0;
+    return Math.min(MAX_DELAY_MS, 250 * 2 ** (entry.count - FAILURES_BEFORE_SLOWDOWN));
+  };
+  const failed = (address: string) => {
+    const entry = failures.get(address);
+    if (!entry || Date.now() - entry.since > FAILURE_WINDOW_MS) failures.set(address, { count: 1, since: Date.now() });
+    else entry.count++;
+  };
+
+  return {
+    async authenticate(client, username, password) {
+      if (username === undefined) {
+        if (options.allowAnonymous) return { kind: 'anonymous' };
+        return 'no username: devices log in with their device id and password (npx hearth device add <id>)';
+      }
+      const delay = delayFor(client.address);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      if (password !== undefined && (await accounts.verify(username, password.toString('utf8')))) {
+        failures.delete(client.address);
+        return { kind: 'device', deviceId: username };
+      }
+      failed(client.address);
+      return `bad username or password for "${username}"`;
+    },
+    canPublish(identity, topic) {
+      if (identity.kind === 'anonymous') return true;
+      const own = `hearth/${identity.deviceId}/`;
+      if (!topic.startsWith(own)) return false;
+      const rest = topic.slice(own.length).split('/');
+      return rest[0] !== 'cmd' || (rest.length === 3 && rest[2] === 'ack');
+    },
+    canSubscribe(identity, filter) {
+      return identity.kind === 'anonymous' || filter.startsWith(`hearth/${identity.deviceId}/cmd/`);
+    },
+  };
+}
