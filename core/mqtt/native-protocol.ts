@@ -48,14 +48,17 @@ export class NativeProtocol {
 
   async start(): Promise<void> {
     const { mqtt } = this.deps;
-    for (const kind of ['announce', 'status'] as const) {
-      this.unsubscribes.push(await mqtt.subscribe(`hearth/+/${kind}`, (m) => void this.receive(kind, m)));
+    // Durable, ordered ingest: where the broker allows, each message is applied
+    // before the broker acknowledges it (a QoS 1 telemetry message only once its
+    // readings are committed, so nothing a device was told is safe is lost, even
+    // to kill -9), and all three topics take the same path, so a device's
+    // telemetry can never overtake the announce that registers it.
+    const take = (mqtt.intercept ?? mqtt.subscribe).bind(mqtt);
+    for (const kind of ['announce', 'telemetry', 'status'] as const) {
+      const handler = (m: MqttMessage) =>
+        this.receive(kind, m).then(() => (kind === 'telemetry' && m.qos > 0 ? this.deps.commit() : undefined));
+      this.unsubscribes.push(await take(`hearth/+/${kind}`, handler));
     }
-    // Durable ingest: where the broker allows, a QoS 1 telemetry message is
-    // acknowledged only once its readings are committed, so nothing a device
-    // was told is safe can be lost, even to kill -9.
-    const telemetry = (m: MqttMessage) => this.receive('telemetry', m).then(() => (m.qos > 0 ? this.deps.commit() : undefined));
-    this.unsubscribes.push(await (mqtt.intercept ?? mqtt.subscribe).call(mqtt, 'hearth/+/telemetry', telemetry));
   }
 
   async stop(): Promise<void> {
