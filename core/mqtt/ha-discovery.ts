@@ -12,6 +12,7 @@ import {
 } from './ha-discovery-payload.ts';
 import { compileTemplate, MISSING, stringify, type CompiledTemplate } from './ha-discovery-template.ts';
 import { valueReader, type ValueReader } from './ha-discovery-values.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import { PayloadError } from './native-payloads.ts';
 import { Rejections } from './rejections.ts';
 import type { MqttHandler, MqttMessage, MqttTransport } from './transport.ts';
@@ -103,7 +104,7 @@ export class HaDiscovery {
   private readonly rejections: Rejections;
   private readonly router: TopicRouter;
   private readonly bindings = new Map<string, Binding>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue((error, topic) => this.failed(topic, error));
   private readonly warnedTemplates = new Set<string>();
   private unsubscribeConfig?: () => Promise<void>;
 
@@ -126,7 +127,7 @@ export class HaDiscovery {
     for (const binding of this.bindings.values()) binding.active = false;
     this.bindings.clear();
     await this.router.clear();
-    await Promise.all(this.inFlight.values());
+    await this.queue.drain();
   }
 
   /** What discovery says about an entity (its command topic and payloads, for commands later). */
@@ -207,7 +208,7 @@ export class HaDiscovery {
       binding.entityId = previous.entityId;
       this.release(previous);
     }
-    this.inOrder(binding.orderKey, configTopic, () => this.register(configTopic, binding));
+    void this.queue.run(binding.orderKey, configTopic, () => this.register(configTopic, binding));
   }
 
   private async register(configTopic: string, binding: Binding): Promise<void> {
@@ -269,7 +270,7 @@ export class HaDiscovery {
 
   private receiveState(binding: Binding, message: MqttMessage): void {
     this.deps.metrics.mqttMessages.inc({ kind: 'ha_state' });
-    this.inOrder(binding.orderKey, message.topic, () => this.applyState(binding, message));
+    void this.queue.run(binding.orderKey, message.topic, () => this.applyState(binding, message));
   }
 
   private applyState(binding: Binding, message: MqttMessage): void | Promise<void> {
@@ -294,7 +295,7 @@ export class HaDiscovery {
 
   private receiveAvailability(binding: Binding, message: MqttMessage): void {
     this.deps.metrics.mqttMessages.inc({ kind: 'ha_availability' });
-    this.inOrder(binding.orderKey, message.topic, () => this.applyAvailability(binding, message));
+    void this.queue.run(binding.orderKey, message.topic, () => this.applyAvailability(binding, message));
   }
 
   private applyAvailability(binding: Binding, message: MqttMessage): void | Promise<void> {
@@ -353,27 +354,6 @@ export class HaDiscovery {
     }
   }
 
-  /** Runs `task` now, or after the unfinished one with the same key; rejections are reported for `topic`. */
-  private inOrder(key: string, topic: string, task: () => void | Promise<void>): void {
-    const onError = (error: unknown) => this.failed(topic, error);
-    const previous = this.inFlight.get(key);
-    let result: void | Promise<void>;
-    if (previous) {
-      result = previous.then(task);
-    } else {
-      try {
-        result = task();
-      } catch (error) {
-        onError(error);
-        return;
-      }
-    }
-    if (!(result instanceof Promise)) return;
-    const settled: Promise<void> = result.catch(onError).finally(() => {
-      if (this.inFlight.get(key) === settled) this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, settled);
-  }
 
   private failed(topic: string, error: unknown): void {
     if (error instanceof PayloadError) return this.rejections.reject(topic, error.reason, error.message, error.field);

@@ -12,6 +12,7 @@ import {
   PayloadError,
   telemetryRecords,
 } from './native-payloads.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import { Rejections } from './rejections.ts';
 import type { MqttMessage, MqttTransport } from './transport.ts';
 
@@ -39,7 +40,7 @@ type TopicKind = 'announce' | 'telemetry' | 'status';
  */
 export class NativeProtocol {
   private readonly unsubscribes: Array<() => Promise<void>> = [];
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly queue = new KeyedQueue((error, topic) => this.failed(topic, error));
   private readonly rejections: Rejections;
 
   constructor(private readonly deps: NativeProtocolDeps) {
@@ -63,7 +64,7 @@ export class NativeProtocol {
 
   async stop(): Promise<void> {
     for (const unsubscribe of this.unsubscribes.splice(0)) await unsubscribe();
-    await Promise.all(this.inFlight.values());
+    await this.queue.drain();
   }
 
   /** Applies the message in its device's order; resolves once it has been applied (or rejected). */
@@ -76,37 +77,11 @@ export class NativeProtocol {
     }
     // A retained topic being cleared: nothing to apply.
     if (message.payload.length === 0) return Promise.resolve();
-    return this.inOrder(deviceId, message.topic, () => {
+    return this.queue.run(deviceId, message.topic, () => {
       if (kind === 'announce') return this.announce(deviceId, message);
       if (kind === 'telemetry') return this.telemetry(deviceId, message);
       return this.status(deviceId, message);
     });
-  }
-
-  /**
-   * Runs `task` now, or after the device's unfinished one; rejections are
-   * reported for `topic`. Resolves when the task is done, never rejects.
-   */
-  private inOrder(deviceId: string, topic: string, task: () => void | Promise<void>): Promise<void> {
-    const onError = (error: unknown) => this.failed(topic, error);
-    const previous = this.inFlight.get(deviceId);
-    let result: void | Promise<void>;
-    if (previous) {
-      result = previous.then(task);
-    } else {
-      try {
-        result = task();
-      } catch (error) {
-        onError(error);
-        return Promise.resolve();
-      }
-    }
-    if (!(result instanceof Promise)) return Promise.resolve();
-    const settled: Promise<void> = result.catch(onError).finally(() => {
-      if (this.inFlight.get(deviceId) === settled) this.inFlight.delete(deviceId);
-    });
-    this.inFlight.set(deviceId, settled);
-    return settled;
   }
 
   private failed(topic: string, error: unknown): void {
