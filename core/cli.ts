@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatIssue } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
-import { deviceAdd } from './cli-device.ts';
+import { deviceAdd, pair } from './cli-device.ts';
 import { Hub } from './hub.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
@@ -16,6 +16,7 @@ Usage:
   hearth check-config [FILE]          validate the configuration and every plugin's options
   hearth device add ID [--name N] [--room R] [--kind pico|esp32|generic]
                                       create a device and its MQTT account; prints the password once
+  hearth pair [--minutes 5]           open the pairing window: new devices may join with the printed key
   hearth --version
 
 The config file is FILE, else $HEARTH_CONFIG, else ./config/hearth.yaml.`;
@@ -42,13 +43,16 @@ function printConfigError(error: unknown): never {
   process.exit(1);
 }
 
-async function checkConfig(file: string): Promise<void> {
-  let loaded: LoadedConfig;
+function loadOrExit(file: string | undefined): LoadedConfig {
   try {
-    loaded = loadConfig(file);
+    return loadConfig(configPath(file));
   } catch (error) {
     printConfigError(error);
   }
+}
+
+async function checkConfig(file: string): Promise<void> {
+  const loaded = loadOrExit(file);
   const issues: string[] = [];
   for (const entry of loaded.plugins.filter((p) => p.enabled)) {
     try {
@@ -63,12 +67,7 @@ async function checkConfig(file: string): Promise<void> {
 }
 
 async function start(file: string): Promise<void> {
-  let config: LoadedConfig;
-  try {
-    config = loadConfig(file);
-  } catch (error) {
-    printConfigError(error);
-  }
+  const config = loadOrExit(file);
   const log = createLogger(config.config.log.level as LogLevel);
   log.info(`Hearth ${HUB_VERSION} starting with ${config.file}`);
   let hub: Hub;
@@ -105,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
       name: { type: 'string' },
       room: { type: 'string' },
       kind: { type: 'string' },
+      minutes: { type: 'string' },
     },
   });
   const [command, argument, deviceId] = positionals;
@@ -113,14 +113,9 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'start') return start(configPath(values.config));
   if (command === 'check-config') return checkConfig(configPath(argument ?? values.config));
   if (command === 'device' && argument === 'add' && deviceId) {
-    let config: LoadedConfig;
-    try {
-      config = loadConfig(configPath(values.config));
-    } catch (error) {
-      printConfigError(error);
-    }
-    return deviceAdd(config, { id: deviceId, name: values.name, room: values.room, kind: values.kind });
+    return deviceAdd(loadOrExit(values.config), { id: deviceId, name: values.name, room: values.room, kind: values.kind });
   }
+  if (command === 'pair') return pair(loadOrExit(values.config), Number(values.minutes ?? 5));
   console.error(`unknown command "${command}"\n\n${USAGE}`);
   process.exit(2);
 }

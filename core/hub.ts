@@ -13,6 +13,8 @@ import { createLogger, type LogLevel } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { DeviceAccounts } from './auth/device-accounts.ts';
 import { lanAddress, secretsFile, type DeviceKind } from './auth/device-snippets.ts';
+import { completePairing } from './auth/pair-devices.ts';
+import { PairingWindow } from './auth/pairing.ts';
 import { provisionDevice } from './auth/provision.ts';
 import { CommandRouter } from './commands/router.ts';
 import { deviceAccess } from './mqtt/device-access.ts';
@@ -82,6 +84,7 @@ export class Hub {
   entities!: EntityRegistry;
   rooms!: RoomRegistry;
   accounts!: DeviceAccounts;
+  pairing!: PairingWindow;
   states!: StateMachine;
   store!: TimeSeriesStore;
   events!: EventLog;
@@ -192,6 +195,7 @@ export class Hub {
     await this.entities.load();
     await this.rooms.load();
     this.accounts = new DeviceAccounts(db);
+    this.pairing = new PairingWindow(db);
     this.closers.push(await applyDeviceSettings(settings.devices, this.devices, this.rooms, this.bus));
     this.events = new EventLog(db);
     this.closers.push(recordCoreEvents(this.bus, this.events, this.entities));
@@ -220,7 +224,7 @@ export class Hub {
     if (url) {
       this.broker = await ExternalBroker.connect({ url, username, password, log });
     } else {
-      const access = deviceAccess(this.accounts, { allowAnonymous: settings.mqtt.allow_anonymous, log });
+      const access = deviceAccess(this.accounts, this.pairing, { allowAnonymous: settings.mqtt.allow_anonymous, log });
       if (settings.mqtt.allow_anonymous) log.warn('mqtt.allow_anonymous is on: any client on the network may connect and use any topic');
       this.embedded = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log, access }).catch((error) => {
         throw portError('MQTT', settings.mqtt.port, 'mqtt.port or HEARTH_MQTT_PORT', error);
@@ -235,6 +239,10 @@ export class Hub {
     const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, commit });
     await protocol.start();
     this.closers.push(() => protocol.stop());
+    if (this.embedded) {
+      const stopPairing = await completePairing({ broker: this.embedded, devices: this.devices, accounts: this.accounts, events: this.events, log });
+      this.closers.push(stopPairing);
+    }
     if (settings.discovery.home_assistant) {
       const discovery = new HaDiscovery({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, prefix: settings.discovery.prefix });
       await discovery.start();
@@ -274,6 +282,7 @@ export class Hub {
       timeZone,
       commands: this.commands,
       deviceAdmin: this.deviceAdmin(),
+      pairing: this.pairing,
       plugins: this.plugins,
       metrics: metrics.registry,
       health: () => this.health(),

@@ -27,6 +27,10 @@ export class DeviceAccounts {
     return row ? verifySecret(password, row.password_hash) : false;
   }
 
+  async exists(deviceId: string): Promise<boolean> {
+    return (await this.db.selectFrom('device_credentials').select('device_id').where('device_id', '=', deviceId).executeTakeFirst()) !== undefined;
+  }
+
   async revoke(deviceId: string): Promise<void> {
     await this.db.deleteFrom('device_credentials').where('device_id', '=', deviceId).execute();
   }

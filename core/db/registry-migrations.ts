@@ -89,4 +89,15 @@ export const registryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_pairing': {
+    async up(db: Kysely<any>) {
+      // At most one open pairing window ("permit join"); only the key's hash is kept.
+      await db.schema
+        .createTable('pairing')
+        .addColumn('id', 'integer', (c) => c.primaryKey())
+        .addColumn('key_hash', 'text', (c) => c.notNull())
+        .addColumn('until', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

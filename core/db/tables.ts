@@ -71,6 +71,14 @@ export interface DeviceCredentialsTable {
   created_at: number;
 }
 
+export interface PairingTable {
+  /** always 1: one window at a time */
+  id: number;
+  key_hash: string;
+  /** ms epoch when the window closes */
+  until: number;
+}
+
 export interface RegistryTables {
   rooms: RoomsTable;
   devices: DevicesTable;
@@ -78,4 +86,5 @@ export interface RegistryTables {
   states: StatesTable;
   events: EventsTable;
   device_credentials: DeviceCredentialsTable;
+  pairing: PairingTable;
 }

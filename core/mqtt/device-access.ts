@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { DeviceAccounts } from '../auth/device-accounts.ts';
+import type { PairingWindow } from '../auth/pairing.ts';
+import { DEVICE_ID_PATTERN } from '../registry/devices.ts';
 
-/** Who an MQTT connection is: a provisioned device, or an anonymous client on a trusted LAN. */
-export type ClientIdentity = { kind: 'device'; deviceId: string } | { kind: 'anonymous' };
+/** Who an MQTT connection is: a provisioned device, a new one pairing, or an anonymous client on a trusted LAN. */
+export type ClientIdentity = { kind: 'device'; deviceId: string } | { kind: 'pairing'; deviceId: string } | { kind: 'anonymous' };
 
 export interface BrokerAccess {
   /** The identity of a connecting client, or a reason to refuse it. */
@@ -18,10 +20,11 @@ const MAX_DELAY_MS = 5_000;
 /**
  * The embedded broker's rules: a device logs in with its id and password and
  * may publish only under `hearth/<id>/` (never a command to itself, but its
- * acks) and subscribe only to `hearth/<id>/cmd/…`. After a few bad passwords
+ * acks) and subscribe only to `hearth/<id>/cmd/…`; a device pairing may only
+ * announce itself and wait for its account on `hearth/<id>/credentials`. After a few bad passwords
  * from one address, each further answer is delayed, doubling up to 5 s.
  */
-export function deviceAccess(accounts: DeviceAccounts, options: { allowAnonymous: boolean; log: Logger }): BrokerAccess {
+export function deviceAccess(accounts: DeviceAccounts, pairing: PairingWindow, options: { allowAnonymous: boolean; log: Logger }): BrokerAccess {
   const failures = new Map<string, { count: number; since: number }>();
   const delayFor = (address: string) => {
     const entry = failures.get(address);
@@ -42,22 +45,32 @@ export function deviceAccess(accounts: DeviceAccounts, options: { allowAnonymous
       }
       const delay = delayFor(client.address);
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      if (password !== undefined && (await accounts.verify(username, password.toString('utf8')))) {
+      const secret = password?.toString('utf8');
+      if (secret !== undefined && (await accounts.verify(username, secret))) {
         failures.delete(client.address);
         return { kind: 'device', deviceId: username };
+      }
+      // The pairing key admits only a device that has no account yet.
+      if (secret !== undefined && DEVICE_ID_PATTERN.test(username) && !(await accounts.exists(username)) && (await pairing.accepts(secret))) {
+        failures.delete(client.address);
+        options.log.info({ device: username }, `device ${username} connected with the pairing key`);
+        return { kind: 'pairing', deviceId: username };
       }
       failed(client.address);
       return `bad username or password for "${username}"`;
     },
     canPublish(identity, topic) {
       if (identity.kind === 'anonymous') return true;
+      if (identity.kind === 'pairing') return topic === `hearth/${identity.deviceId}/announce`;
       const own = `hearth/${identity.deviceId}/`;
       if (!topic.startsWith(own)) return false;
       const rest = topic.slice(own.length).split('/');
       return rest[0] !== 'cmd' || (rest.length === 3 && rest[2] === 'ack');
     },
     canSubscribe(identity, filter) {
-      return identity.kind === 'anonymous' || filter.startsWith(`hearth/${identity.deviceId}/cmd/`);
+      if (identity.kind === 'anonymous') return true;
+      if (identity.kind === 'pairing') return filter === `hearth/${identity.deviceId}/credentials`;
+      return filter.startsWith(`hearth/${identity.deviceId}/cmd/`);
     },
   };
 }

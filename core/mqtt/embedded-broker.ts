@@ -125,6 +125,14 @@ export class EmbeddedBroker implements MqttTransport {
     return dropped;
   }
 
+  /** Whether a client is connected that logged in with the pairing key as this device. */
+  isPairing(deviceId: string): boolean {
+    return Object.values((this.aedes as unknown as { clients: Record<string, Client> }).clients).some((client) => {
+      const identity = this.identities.get(client);
+      return identity?.kind === 'pairing' && identity.deviceId === deviceId;
+    });
+  }
+
   /** Serves one more client connection arriving by another way (a WebSocket). */
   accept(stream: Duplex): void {
     this.aedes.handle(stream);
@@ -193,5 +201,6 @@ function toMessage(packet: AedesPublishPacket): MqttMessage {
 }
 
 function describe(identity: ClientIdentity | undefined): string {
-  return identity?.kind === 'device' ? ` (device ${identity.deviceId})` : '';
+  if (identity?.kind === 'device') return ` (device ${identity.deviceId})`;
+  return identity?.kind === 'pairing' ? ` (pairing as ${identity.deviceId})` : '';
 }
