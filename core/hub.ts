@@ -20,7 +20,8 @@ import { CommandRouter } from './commands/router.ts';
 import { deviceAccess } from './mqtt/device-access.ts';
 import type { DeviceAdmin, Provisioned } from './http/routes/devices.ts';
 import { EmbeddedBroker } from './mqtt/embedded-broker.ts';
-import { HaDiscovery } from './mqtt/ha-discovery.ts';
+import { haCommandHandler } from './mqtt/ha-commands.ts';
+import { HA_DISCOVERY_PLUGIN, HaDiscovery } from './mqtt/ha-discovery.ts';
 import { ExternalBroker } from './mqtt/external-broker.ts';
 import { redactUrl } from './mqtt/external-topic.ts';
 import type { MqttTransport } from './mqtt/transport.ts';
@@ -247,6 +248,7 @@ export class Hub {
       const discovery = new HaDiscovery({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, prefix: settings.discovery.prefix });
       await discovery.start();
       this.closers.push(() => discovery.stop());
+      this.commands.register(HA_DISCOVERY_PLUGIN, haCommandHandler({ discovery, mqtt: this.broker, devices: this.devices, bus: this.bus }));
     }
     const nativeCommands = new NativeCommands({ mqtt: this.broker, devices: this.devices, states: this.states, events: this.events, log });
     await nativeCommands.start();

@@ -42,4 +42,40 @@ describe('Home Assistant discovery in the running hub', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect((await hub.get('/api/entities')).body).toEqual([]);
   });
+
+  it('sends commands to a discovered switch and takes its reported state as the acknowledgement', async () => {
+    hub = await startHub();
+    // Tasmota's relay, as xdrv_12_home_assistant.ino announces it (see test/mqtt/ha-discovery.test.ts).
+    const plug = await mqtt.connectAsync(hub.mqttUrl, { reconnectPeriod: 0 });
+    const config = {
+      name: 'Plug', stat_t: 'tele/tasmota_ABC123/STATE', cmd_t: 'cmnd/tasmota_ABC123/POWER', val_tpl: '{{value_json.POWER}}',
+      pl_off: 'OFF', pl_on: 'ON', uniq_id: 'ABC123_RL_1', dev: { ids: ['ABC123'] },
+    };
+    const received: string[] = [];
+    let answers = true;
+    await plug.subscribeAsync('cmnd/tasmota_ABC123/POWER');
+    plug.on('message', (_topic, raw) => {
+      received.push(raw.toString());
+      if (answers) void plug.publishAsync('tele/tasmota_ABC123/STATE', JSON.stringify({ POWER: raw.toString() }));
+    });
+    await plug.publishAsync('homeassistant/switch/ABC123/RL_1/config', JSON.stringify(config), { qos: 1, retain: true });
+    await plug.publishAsync('tele/tasmota_ABC123/STATE', JSON.stringify({ POWER: 'OFF' }));
+    const entity = await eventually(async () => (await hub.get('/api/entities')).body.find((e: { kind: string }) => e.kind === 'switch'));
+    await eventually(async () => (await hub.get(`/api/states/${entity.entity_id}`)).body.state === false);
+
+    const send = async (body: object) => {
+      const response = await fetch(`${hub.api}/api/entities/${entity.entity_id}/commands`, { method: 'POST', body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    expect(await send({ value: true })).toEqual({ status: 200, body: { id: expect.any(String), ok: true, value: true } });
+    expect(received).toEqual(['ON']);
+    expect((await hub.get(`/api/states/${entity.entity_id}`)).body.state).toBe(true);
+
+    answers = false;
+    const silent = await send({ value: false, timeout_ms: 300 });
+    expect(silent.status).toBe(504);
+    expect(silent.body.error.message).toBe(`${entity.entity_id} did not report false on tele/tasmota_ABC123/STATE within 0.3 s`);
+    expect(received).toEqual(['ON', 'OFF']);
+    await plug.endAsync();
+  });
 });

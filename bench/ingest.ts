@@ -1,0 +1,265 @@
+/**
+ * End-to-end ingest against the targets of its issue: 1,000 simulated devices
+ * over real MQTT connections to the hub started in-process, committed
+ * readings/s (QoS 0 and QoS 1), publish → `state_changed` latency at a paced
+ * 2,000 messages/s, and the command round trip over HTTP; then the same
+ * devices and load against a bare aedes broker as the ceiling.
+ * `npm run bench:ingest`; prints a table and writes the numbers under
+ * `ingest` in bench/results.json.
+ *
+ * The devices run in a child process (bench/ingest-devices.ts): on a 2-core
+ * machine that gives the broker one core and the load generator the other,
+ * instead of the clients' own parsing and writing stealing the broker's time.
+ */
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aedes } from 'aedes';
+import pino from 'pino';
+import { loadConfig } from '../core/config/load-config.ts';
+import { Hub } from '../core/hub.ts';
+import { deviceId, wallMs, type DeviceCommand, type DeviceReply } from './ingest-protocol.ts';
+
+const DEVICES = 1000;
+/** Devices that also announce a switch and ack commands at once. */
+const SWITCHES = 10;
+const FLOOD_MS = 6000;
+/** The first second of a flood is warm-up; throughput is counted over the rest. */
+const WARMUP_MS = 1000;
+const PACE_RATE = 2000;
+const PACE_MS = 5000;
+const COMMANDS = 300;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { count: sorted.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted.at(-1) ?? NaN) };
+};
+
+// ---------------------------------------------------------------- the devices
+
+const child = fork(fileURLToPath(new URL('./ingest-devices.ts', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+child.on('exit', (code) => {
+  if (code !== 0) {
+    console.error(`device simulator exited with ${code}`);
+    process.exit(1);
+  }
+});
+function ask<T extends DeviceReply['type']>(command: DeviceCommand, type: T): Promise<Extract<DeviceReply, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (reply: DeviceReply) => (reply.type === type ? resolve(reply as Extract<DeviceReply, { type: T }>) : reject(new Error(`expected ${type}, got ${reply.type}`))));
+    child.send(command);
+  });
+}
+
+/** How far the child's wall clock is ahead of ours (ms), from the ping with the shortest round trip. */
+async function clockOffset(): Promise<number> {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 30; i++) {
+    const sent = wallMs();
+    const { child: theirs } = await ask({ cmd: 'clock', parent: sent }, 'clock');
+    const back = wallMs();
+    if (back - sent < best.rtt) best = { rtt: back - sent, offset: theirs - (sent + back) / 2 };
+  }
+  return best.offset;
+}
+
+/** Target under test: how many telemetry messages it has taken in (committed, for the hub), and a hook per received value. */
+interface Target {
+  url: string;
+  count(): Promise<number>;
+  onValue(fn: ((value: number, at: number) => void) | null): void;
+  /** until nothing more arrives: backlog of a flood drained */
+  settle(): Promise<void>;
+}
+
+async function flood(target: Target, qos: 0 | 1) {
+  const done = ask({ cmd: 'flood', qos, ms: FLOOD_MS }, 'flooded');
+  await sleep(WARMUP_MS);
+  const from = await target.count();
+  const began = performance.now();
+  await sleep(FLOOD_MS - WARMUP_MS);
+  const to = await target.count();
+  const seconds = (performance.now() - began) / 1000;
+  const sent = await done;
+  await target.settle();
+  return { perSecond: Math.round((to - from) / seconds), sent: sent.sent, sentPerSecond: Math.round(sent.sent / (sent.ms / 1000)), generatorCpu: round(sent.cpuMs / sent.ms) };
+}
+
+async function paced(target: Target, qos: 0 | 1, offset: number) {
+  const latencies: number[] = [];
+  target.onValue((value, at) => latencies.push(at - (value - offset)));
+  const sent = await ask({ cmd: 'pace', qos, rate: PACE_RATE, ms: PACE_MS }, 'paced');
+  await target.settle();
+  target.onValue(null);
+  return { rate: Math.round(sent.sent / (sent.ms / 1000)), sent: sent.sent, received: latencies.length, ...summary(latencies) };
+}
+
+async function settleOn(count: () => Promise<number>): Promise<void> {
+  let last = -1;
+  for (let i = 0; i < 100; i++) {
+    const now = await count();
+    if (now === last) return;
+    last = now;
+    await sleep(300);
+  }
+}
+
+// ---------------------------------------------------------------- the hub
+
+async function benchHub() {
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-bench-ingest-'));
+  const file = join(dir, 'hearth.yaml');
+  writeFileSync(file, `http: { host: 127.0.0.1, port: 0 }\nmqtt: { host: 127.0.0.1, port: 0, allow_anonymous: true }\nlog: { level: warn }\n`);
+  const hub = await Hub.start({ config: loadConfig(file, { env: {} }), log: pino({ level: 'warn' }) });
+  try {
+    let hook: ((value: number, at: number) => void) | null = null;
+    let changes = 0;
+    hub.bus.on('state_changed', (change) => {
+      changes++;
+      if (hook && typeof change.new_state.state === 'number' && change.entity_id.startsWith('sensor.bench_')) hook(change.new_state.state, wallMs());
+    });
+    const target: Target = {
+      url: `mqtt://127.0.0.1:${hub.mqttPort}`,
+      async count() {
+        await hub.store.flush();
+        return hub.store.health().written;
+      },
+      onValue: (fn) => (hook = fn),
+      settle: () => settleOn(target.count),
+    };
+
+    const connected = await ask({ cmd: 'connect', url: target.url, devices: DEVICES, switches: SWITCHES }, 'connected');
+    const registerStart = performance.now();
+    const ids = Array.from({ length: DEVICES }, (_, i) => `sensor.${deviceId(i).replace('-', '_')}_temperature`);
+    while (!ids.every((id) => hub.entities.get(id)) || !Array.from({ length: SWITCHES }, (_, i) => `switch.${deviceId(i).replace('-', '_')}_relay`).every((id) => hub.entities.get(id))) {
+      if (performance.now() - registerStart > 30_000) throw new Error('devices were not all registered within 30 s');
+      await sleep(50);
+    }
+    const clients = hub.health().broker.clients ?? 0;
+    const offset = await clockOffset();
+
+    const qos0 = await flood(target, 0);
+    const qos1 = await flood(target, 1);
+    const latency0 = await paced(target, 0, offset);
+    const latency1 = await paced(target, 1, offset);
+    const commandsIdle = await commands(hub.httpPort);
+    const written = hub.store.health();
+    await ask({ cmd: 'disconnect' }, 'disconnected');
+    return { connected, clients, registered: ids.length, clockOffsetMs: round(offset, 3), qos0, qos1, latency0, latency1, commands: commandsIdle, store: { written: written.written, status: written.status }, stateChanges: changes };
+  } finally {
+    await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Sequential `POST /api/entities/<switch>/commands`, spread over the switch devices; the device acks at once. */
+async function commands(port: number) {
+  const times: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < COMMANDS; i++) {
+    const entity = `switch.${deviceId(i % SWITCHES).replace('-', '_')}_relay`;
+    const started = performance.now();
+    const response = await fetch(`http://127.0.0.1:${port}/api/entities/${entity}/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: i % 2 === 0 }),
+    });
+    const body = (await response.json()) as { ok?: boolean };
+    times.push(performance.now() - started);
+    if (response.status !== 200 || body.ok !== true) failed++;
+  }
+  return { ...summary(times), failed };
+}
+
+// ---------------------------------------------------------------- the bare broker
+
+async function benchBare() {
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let received = 0;
+  let hook: ((value: number, at: number) => void) | null = null;
+  await new Promise<void>((resolve) =>
+    aedes.subscribe(
+      'hearth/+/telemetry',
+      (packet, done) => {
+        received++;
+        // Parsed only while latency is measured: the flood counts bare deliveries.
+        if (hook) hook((JSON.parse(String(packet.payload)) as { temperature: number }).temperature, wallMs());
+        done();
+      },
+      resolve,
+    ),
+  );
+  try {
+    const target: Target = {
+      url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      count: async () => received,
+      onValue: (fn) => (hook = fn),
+      settle: () => settleOn(target.count),
+    };
+    const connected = await ask({ cmd: 'connect', url: target.url, devices: DEVICES, switches: 0 }, 'connected');
+    const offset = await clockOffset();
+    const qos0 = await flood(target, 0);
+    const qos1 = await flood(target, 1);
+    const latency0 = await paced(target, 0, offset);
+    await ask({ cmd: 'disconnect' }, 'disconnected');
+    return { connected, clients: aedes.connectedClients, qos0, qos1, latency0 };
+  } finally {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const hub = await benchHub();
+  const bare = await benchBare();
+  child.send({ cmd: 'exit' } satisfies DeviceCommand);
+  const ratio0 = round(hub.qos0.perSecond / bare.qos0.perSecond);
+  const ratio1 = round(hub.qos1.perSecond / bare.qos1.perSecond);
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.version },
+    setup: { devices: DEVICES, switches: SWITCHES, floodMs: FLOOD_MS, warmupMs: WARMUP_MS, paceRate: PACE_RATE, paceMs: PACE_MS, commands: COMMANDS, loadGenerator: 'child process' },
+    hub,
+    bare,
+    ratio: { qos0: ratio0, qos1: ratio1 },
+    totalSeconds: Math.round((performance.now() - began) / 1000),
+  };
+  const n = (x: number) => x.toLocaleString('en');
+  const rows: Array<[string, string, string | number, boolean | null]> = [
+    ['connected devices (hub clients, entities registered)', '>= 1,000', `${hub.clients} / ${hub.registered}`, hub.clients >= 1000 && hub.registered >= 1000],
+    ['QoS 0: hub, committed readings/s', '', n(hub.qos0.perSecond), null],
+    ['QoS 0: bare aedes, messages/s', '', n(bare.qos0.perSecond), null],
+    ['QoS 0: hub / bare', '>= 0.7', ratio0, ratio0 >= 0.7],
+    ['QoS 1: hub, committed readings/s', '', n(hub.qos1.perSecond), null],
+    ['QoS 1: bare aedes, messages/s', '', n(bare.qos1.perSecond), null],
+    ['QoS 1: hub / bare', '>= 0.7', ratio1, ratio1 >= 0.7],
+    [`QoS 0 at ${n(hub.latency0.rate)}/s: publish -> state_changed p50 ms`, '', hub.latency0.p50, null],
+    [`QoS 0 at ${n(hub.latency0.rate)}/s: publish -> state_changed p99 ms`, '< 20', hub.latency0.p99, hub.latency0.p99 < 20 && hub.latency0.rate >= PACE_RATE * 0.95],
+    [`QoS 1 at ${n(hub.latency1.rate)}/s: publish -> state_changed p50 / p99 ms`, '', `${hub.latency1.p50} / ${hub.latency1.p99}`, null],
+    [`bare QoS 0 at ${n(bare.latency0.rate)}/s: publish -> delivery p50 / p99 ms`, '', `${bare.latency0.p50} / ${bare.latency0.p99}`, null],
+    ['command round trip (HTTP, device acks), p50 ms', '', hub.commands.p50, null],
+    ['command round trip (HTTP, device acks), p99 ms', '< 50', hub.commands.p99, hub.commands.p99 < 50 && hub.commands.failed === 0],
+  ];
+  console.log(`ingest benchmark: ${DEVICES} devices in a child process, ${results.machine.cpus} x ${results.machine.model}, node ${process.version}, ${results.totalSeconds} s`);
+  console.table(rows.map(([metric, target, measured, pass]) => ({ metric, target, measured, pass: pass === null ? '' : pass ? 'yes' : 'NO' })));
+  console.log(
+    `load generator sent QoS 0 ${n(hub.qos0.sentPerSecond)}/s to the hub (${hub.qos0.generatorCpu} core) and ${n(bare.qos0.sentPerSecond)}/s to bare aedes (${bare.qos0.generatorCpu} core); ` +
+      `latency runs: ${hub.latency0.received}/${hub.latency0.sent} and ${hub.latency1.received}/${hub.latency1.sent} state changes seen`,
+  );
+  const file = new URL('results.json', import.meta.url);
+  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(file, `${JSON.stringify({ ...existing, ingest: results }, null, 2)}\n`);
+}
+
+await main();
