@@ -275,6 +275,7 @@ export class Hub {
     await this.plugins.start(config.plugins);
 
     const app = createApp({
+      log,
       devices: this.devices,
       entities: this.entities,
       rooms: this.rooms,

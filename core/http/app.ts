@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PairingWindow } from '../auth/pairing.ts';
 import type { CommandRouter } from '../commands/router.ts';
@@ -11,7 +12,7 @@ import type { RoomRegistry } from '../registry/rooms.ts';
 import type { EventLog } from '../store/event-log.ts';
 import type { StateMachine } from '../states/state-machine.ts';
 import type { TimeSeriesStore } from '../store/timeseries.ts';
-import { notFound, onApiError } from './errors.ts';
+import { apiErrorHandler, notFound } from './errors.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { deviceRoutes, type DeviceAdmin } from './routes/devices.ts';
 import { entityRoutes } from './routes/entities.ts';
@@ -26,6 +27,7 @@ import { stateRoutes } from './routes/states.ts';
 import { statisticsRoutes } from './routes/statistics.ts';
 
 export interface HttpDeps {
+  log: Logger;
   devices: DeviceRegistry;
   entities: EntityRegistry;
   rooms: RoomRegistry;
@@ -44,8 +46,8 @@ export interface HttpDeps {
 
 export function createApp(deps: HttpDeps): Hono {
   const app = new Hono();
-  app.onError(onApiError);
-  app.notFound((c) => onApiError(notFound(`no route ${c.req.method} ${c.req.path}`), c));
+  app.onError(apiErrorHandler(deps.log));
+  app.notFound((c) => notFound(`no route ${c.req.method} ${c.req.path}`).getResponse());
   app.route('/api/health', healthRoutes(deps.health));
   app.route('/api/devices', deviceRoutes(deps.devices, deps.entities, deps.states, deps.deviceAdmin));
   app.route('/api/entities', entityRoutes(deps.entities));

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Logger } from 'pino';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -10,8 +11,11 @@ export function apiError(status: ContentfulStatusCode, code: string, message: st
 export const notFound = (what: string) => apiError(404, 'not_found', what);
 export const badRequest = (message: string) => apiError(400, 'bad_request', message);
 
-export function onApiError(error: Error, c: Context): Response {
-  if (error instanceof HTTPException) return error.getResponse();
-  console.error(error);
-  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+/** The app's error handler: API errors as they are, anything else logged and answered as a bare 500 (no internals leak). */
+export function apiErrorHandler(log: Logger) {
+  return (error: Error, c: Context): Response => {
+    if (error instanceof HTTPException) return error.getResponse();
+    log.error({ err: error, method: c.req.method, path: c.req.path }, `${c.req.method} ${c.req.path} failed: ${error.message}`);
+    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+  };
 }
