@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { EventBus } from '../events/bus.ts';
 import type { DevicesTable, RegistryTables } from '../db/tables.ts';
 
@@ -134,10 +134,11 @@ export class DeviceRegistry {
     if (this.lastSeenDirty.size === 0) return;
     const ids = [...this.lastSeenDirty];
     this.lastSeenDirty.clear();
+    // UPDATE … FROM (VALUES …): one statement per 500 devices instead of one each.
     await this.db.transaction().execute(async (tx) => {
-      for (const id of ids) {
-        const last_seen = this.devices.get(id)?.last_seen ?? null;
-        await tx.updateTable('devices').set({ last_seen }).where('id', '=', id).execute();
+      for (let i = 0; i < ids.length; i += 500) {
+        const values = ids.slice(i, i + 500).map((id) => sql`(${id}, ${this.devices.get(id)?.last_seen ?? null})`);
+        await sql`UPDATE devices SET last_seen = v.column2 FROM (VALUES ${sql.join(values)}) AS v WHERE devices.id = v.column1`.execute(tx);
       }
     });
   }

@@ -116,12 +116,21 @@ export class StateMachine {
       ];
     });
     if (rows.length === 0) return;
+    // Multi-row upserts: one statement per 500 states, not one per state, so a
+    // thousand changed sensors cost a few milliseconds of the event loop.
     await this.db.transaction().execute(async (tx) => {
-      for (const row of rows) {
+      for (let i = 0; i < rows.length; i += 500) {
         await tx
           .insertInto('states')
-          .values(row)
-          .onConflict((oc) => oc.column('entity').doUpdateSet({ ...row, entity: undefined }))
+          .values(rows.slice(i, i + 500))
+          .onConflict((oc) =>
+            oc.column('entity').doUpdateSet((eb) => ({
+              state: eb.ref('excluded.state'),
+              attributes: eb.ref('excluded.attributes'),
+              last_changed: eb.ref('excluded.last_changed'),
+              last_updated: eb.ref('excluded.last_updated'),
+            })),
+          )
           .execute();
       }
     });
