@@ -37,6 +37,7 @@ import { EntityRegistry } from './registry/entities.ts';
 import { RoomRegistry } from './registry/rooms.ts';
 import { StateMachine } from './states/state-machine.ts';
 import { EventLog } from './store/event-log.ts';
+import { groupCommit } from './store/group-commit.ts';
 import { recordCoreEvents } from './store/event-recorder.ts';
 import { isTimeZone } from './store/local-periods.ts';
 import { scheduleRetention } from './store/retention.ts';
@@ -233,10 +234,10 @@ export class Hub {
       this.broker = this.embedded;
     }
     this.closers.push(() => this.broker.close());
-    const commit = async () => {
+    const commit = groupCommit(async () => {
       await this.store.flush();
       await this.states.flush();
-    };
+    });
     const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, commit });
     await protocol.start();
     this.closers.push(() => protocol.stop());
