@@ -1,8 +1,5 @@
 import type { Logger } from 'pino';
-import type { HubMetrics } from '../metrics.ts';
-import { DeviceOwnershipError, type DeviceInput, type DeviceRegistry } from '../registry/devices.ts';
-import type { EntityRegistry } from '../registry/entities.ts';
-import type { StateMachine } from '../states/state-machine.ts';
+import { DeviceOwnershipError, type DeviceInput } from '../registry/devices.ts';
 import {
   deviceIdFor,
   parseDiscoveryPayload,
@@ -15,18 +12,13 @@ import { valueReader, type ValueReader } from './ha-discovery-values.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { PayloadError } from './native-payloads.ts';
 import { Rejections } from './rejections.ts';
+import type { MqttProtocolDeps } from './protocol-deps.ts';
 import type { MqttHandler, MqttMessage, MqttTransport } from './transport.ts';
 
 /** Devices and entities found through Home Assistant discovery are owned by this pseudo-plugin. */
 export const HA_DISCOVERY_PLUGIN = 'ha-discovery';
 
-export interface HaDiscoveryDeps {
-  mqtt: MqttTransport;
-  devices: DeviceRegistry;
-  entities: EntityRegistry;
-  states: StateMachine;
-  log: Logger;
-  metrics: HubMetrics;
+export interface HaDiscoveryDeps extends MqttProtocolDeps {
   /** The discovery prefix; `homeassistant` unless configured otherwise. */
   prefix?: string;
 }

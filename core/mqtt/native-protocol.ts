@@ -1,8 +1,4 @@
-import type { Logger } from 'pino';
-import type { HubMetrics } from '../metrics.ts';
-import { DEVICE_ID_PATTERN, DeviceOwnershipError, type DeviceRegistry } from '../registry/devices.ts';
-import type { EntityRegistry } from '../registry/entities.ts';
-import type { StateMachine } from '../states/state-machine.ts';
+import { DEVICE_ID_PATTERN, DeviceOwnershipError } from '../registry/devices.ts';
 import {
   coerceValue,
   parseAnnounce,
@@ -14,18 +10,13 @@ import {
 } from './native-payloads.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { Rejections } from './rejections.ts';
-import type { MqttMessage, MqttTransport } from './transport.ts';
+import type { MqttProtocolDeps } from './protocol-deps.ts';
+import type { MqttMessage } from './transport.ts';
 
 /** Devices speaking the native protocol are owned by this pseudo-plugin. */
 export const NATIVE_PLUGIN = 'mqtt';
 
-export interface NativeProtocolDeps {
-  mqtt: MqttTransport;
-  devices: DeviceRegistry;
-  entities: EntityRegistry;
-  states: StateMachine;
-  log: Logger;
-  metrics: HubMetrics;
+export interface NativeProtocolDeps extends MqttProtocolDeps {
   /** Commits what has been applied so far (readings, states); awaited before a QoS 1 telemetry message is acknowledged. */
   commit(): Promise<void>;
 }
