@@ -10,7 +10,7 @@ import type { DeviceRegistry } from './devices.ts';
 export function watchAvailability(devices: DeviceRegistry, log: Logger, checkEveryMs = 1000): () => void {
   const timer = setInterval(() => {
     const now = Date.now();
-    for (const device of devices.list()) {
+    for (const device of devices.all()) {
       if (device.online !== true || device.offline_after === null || device.last_seen === null) continue;
       const silent = now - device.last_seen;
       if (silent <= device.offline_after) continue;

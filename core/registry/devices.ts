@@ -48,6 +48,11 @@ export class DeviceRegistry {
     return this.devices.get(id);
   }
 
+  /** Every device, unsorted: for periodic scans, which need no order. */
+  all(): IterableIterator<Device> {
+    return this.devices.values();
+  }
+
   list(): Device[] {
     return [...this.devices.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
