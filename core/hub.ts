@@ -24,6 +24,7 @@ import { haCommandHandler } from './mqtt/ha-commands.ts';
 import { HA_DISCOVERY_PLUGIN, HaDiscovery } from './mqtt/ha-discovery.ts';
 import { ExternalBroker } from './mqtt/external-broker.ts';
 import { redactUrl } from './mqtt/external-topic.ts';
+import { TopicClaims } from './mqtt/topic-claims.ts';
 import type { MqttTransport } from './mqtt/transport.ts';
 import { NativeCommands } from './mqtt/native-commands.ts';
 import { NATIVE_PLUGIN, NativeProtocol } from './mqtt/native-protocol.ts';
@@ -70,6 +71,8 @@ export interface HubTiming extends Pick<PluginHostOptions, 'retryBaseMs' | 'retr
 export class Hub {
   readonly bus: EventBus;
   readonly commands = new CommandRouter();
+  /** Vendor topics plugins open to their devices' MQTT accounts. */
+  readonly topicClaims = new TopicClaims();
   private readonly closers: Array<() => Promise<void> | void> = [];
   private stopped: Promise<void> | undefined;
   private startedAt = Date.now();
@@ -226,7 +229,7 @@ export class Hub {
     if (url) {
       this.broker = await ExternalBroker.connect({ url, username, password, log });
     } else {
-      const access = deviceAccess(this.accounts, this.pairing, { allowAnonymous: settings.mqtt.allow_anonymous, log });
+      const access = deviceAccess(this.accounts, this.pairing, this.topicClaims, { allowAnonymous: settings.mqtt.allow_anonymous, log });
       if (settings.mqtt.allow_anonymous) log.warn('mqtt.allow_anonymous is on: any client on the network may connect and use any topic');
       this.embedded = await EmbeddedBroker.start({ host: settings.mqtt.host, port: settings.mqtt.port, log, access }).catch((error) => {
         throw portError('MQTT', settings.mqtt.port, 'mqtt.port or HEARTH_MQTT_PORT', error);
@@ -265,6 +268,7 @@ export class Hub {
       states: this.states,
       events: this.events,
       mqtt: this.broker,
+      topicClaims: this.topicClaims,
       log,
       dataDir,
       hub: { name: settings.name, version: HUB_VERSION },

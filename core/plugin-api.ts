@@ -45,7 +45,11 @@ export interface PluginContext<Config = Record<string, unknown>> {
     upsert(input: DeviceInput): Promise<Device>;
     setOnline(id: string, online: boolean): Promise<void>;
   };
-  /** Entities: read any; create and update only the plugin's own (identity is the plugin + unique_id), on its own devices. */
+  /**
+   * Entities: read any; create and update only the plugin's own (identity is the plugin + unique_id),
+   * on its own devices or on devices speaking the native protocol (owner `mqtt`), e.g. a motion
+   * sensor derived from a Pico's distance.
+   */
   readonly entities: {
     get(entityId: string): Entity | undefined;
     list(): Entity[];
@@ -65,6 +69,12 @@ export interface PluginContext<Config = Record<string, unknown>> {
   readonly mqtt: {
     subscribe(filter: string, handler: MqttHandler): Promise<Unsubscribe>;
     publish(topic: string, payload: string | Buffer, options?: PublishOptions): Promise<void>;
+    /**
+     * Lets a device's MQTT account (embedded broker) publish and subscribe on its vendor's topics,
+     * e.g. `["shellyplus1pm-a8032ab1/#"]`, besides its own `hearth/<id>/…`. Filters under `hearth/`,
+     * `$…` or starting with a wildcard are refused. Released with the plugin, or by the returned function.
+     */
+    claimDeviceTopics(deviceId: string, filters: readonly string[]): Unsubscribe;
   };
   /** Routes served under `/api/plugins/<id>/`. */
   readonly http: Hono;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { DeviceAccounts } from '../auth/device-accounts.ts';
 import type { PairingWindow } from '../auth/pairing.ts';
 import { DEVICE_ID_PATTERN } from '../registry/devices.ts';
+import type { TopicClaims } from './topic-claims.ts';
 
 /** Who an MQTT connection is: a provisioned device, a new one pairing, or an anonymous client on a trusted LAN. */
 export type ClientIdentity = { kind: 'device'; deviceId: string } | { kind: 'pairing'; deviceId: string } | { kind: 'anonymous' };
@@ -21,10 +22,16 @@ const MAX_DELAY_MS = 5_000;
  * The embedded broker's rules: a device logs in with its id and password and
  * may publish only under `hearth/<id>/` (never a command to itself, but its
  * acks) and subscribe only to `hearth/<id>/cmd/…`; a device pairing may only
- * announce itself and wait for its account on `hearth/<id>/credentials`. After a few bad passwords
+ * announce itself and wait for its account on `hearth/<id>/credentials`. Vendor topics a plugin
+ * claims for the device are open to it too. After a few bad passwords
  * from one address, each further answer is delayed, doubling up to 5 s.
  */
-export function deviceAccess(accounts: DeviceAccounts, pairing: PairingWindow, options: { allowAnonymous: boolean; log: Logger }): BrokerAccess {
+export function deviceAccess(
+  accounts: DeviceAccounts,
+  pairing: PairingWindow,
+  claims: TopicClaims,
+  options: { allowAnonymous: boolean; log: Logger },
+): BrokerAccess {
   const failures = new Map<string, { count: number; since: number }>();
   const delayFor = (address: string) => {
     const entry = failures.get(address);
@@ -63,14 +70,14 @@ export function deviceAccess(accounts: DeviceAccounts, pairing: PairingWindow, o
       if (identity.kind === 'anonymous') return true;
       if (identity.kind === 'pairing') return topic === `hearth/${identity.deviceId}/announce`;
       const own = `hearth/${identity.deviceId}/`;
-      if (!topic.startsWith(own)) return false;
+      if (!topic.startsWith(own)) return claims.mayPublish(identity.deviceId, topic);
       const rest = topic.slice(own.length).split('/');
       return rest[0] !== 'cmd' || (rest.length === 3 && rest[2] === 'ack');
     },
     canSubscribe(identity, filter) {
       if (identity.kind === 'anonymous') return true;
       if (identity.kind === 'pairing') return filter === `hearth/${identity.deviceId}/credentials`;
-      return filter.startsWith(`hearth/${identity.deviceId}/cmd/`);
+      return filter.startsWith(`hearth/${identity.deviceId}/cmd/`) || claims.maySubscribe(identity.deviceId, filter);
     },
   };
 }

@@ -48,6 +48,22 @@ export interface Announcement {
   entities: AnnouncedEntity[];
 }
 
+/**
+ * Telemetry fields for people reading the raw messages, not readings: the
+ * device's own id and its human-readable date and time (a Pico's triggered
+ * message carries them; `ts` stays the authoritative time).
+ */
+const INFORMATIONAL_FIELDS = ['device_id', 'date', 'time'] as const;
+
+/** True for an informational field, which is skipped; throws when `device_id` names another device than the topic. */
+export function isInformational(deviceId: string, key: string, value: unknown): boolean {
+  if (!(INFORMATIONAL_FIELDS as readonly string[]).includes(key)) return false;
+  if (key === 'device_id' && value !== deviceId) {
+    throw new PayloadError('invalid_payload', `device_id ${JSON.stringify(value)} does not match the topic's device id "${deviceId}"`, key);
+  }
+  return true;
+}
+
 const text = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength }) as const;
 
 /** Extra top-level fields are allowed so newer firmware still announces to an older hub. */
@@ -68,8 +84,8 @@ const announceSchema = {
         type: 'object',
         required: ['key', 'kind'],
         properties: {
-          // `ts` is the telemetry timestamp field, so it can never name a value.
-          key: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$', not: { const: 'ts' } },
+          // Telemetry's own fields (the timestamp and the informational ones) can never name a value.
+          key: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$', not: { enum: ['ts', ...INFORMATIONAL_FIELDS] } },
           kind: { type: 'string', pattern: '^[a-z][a-z_]{0,31}$' },
           name: text(100),
           unit: { type: 'string', maxLength: 16 },

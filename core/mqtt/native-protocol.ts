@@ -1,6 +1,7 @@
 import { DEVICE_ID_PATTERN, DeviceOwnershipError } from '../registry/devices.ts';
 import {
   coerceValue,
+  isInformational,
   parseAnnounce,
   parseJson,
   parseStatus,
@@ -129,6 +130,12 @@ export class NativeProtocol {
       latest = Math.max(latest, ts);
       for (const [key, raw] of Object.entries(record)) {
         if (key === 'ts') continue;
+        try {
+          if (isInformational(deviceId, key, raw)) continue;
+        } catch (error) {
+          this.failed(message.topic, error);
+          continue;
+        }
         const entity = entities.byDeviceKey(deviceId, key);
         if (!entity || entity.plugin !== NATIVE_PLUGIN) {
           this.failed(message.topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`, key));

@@ -4,6 +4,8 @@ import { Cron } from 'croner';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus.ts';
+import { NATIVE_PLUGIN } from '../mqtt/native-protocol.ts';
+import type { TopicClaims } from '../mqtt/topic-claims.ts';
 import type { MqttTransport } from '../mqtt/transport.ts';
 import type { PluginContext } from '../plugin-api.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
@@ -18,6 +20,7 @@ export interface ContextDeps {
   states: StateMachine;
   events: EventLog;
   mqtt: MqttTransport;
+  topicClaims: TopicClaims;
   log: Logger;
   dataDir: string;
   hub: { name: string; version: string };
@@ -42,6 +45,7 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
   const bus = deps.bus.scoped(id);
   const mqttSubscriptions = new Set<() => Promise<void>>();
   const jobs = new Set<{ stop(): void }>();
+  const claims = new Set<() => void>();
   const http = new Hono();
   http.onError((error, c) => {
     onError(`http ${c.req.method} ${c.req.path}`, error);
@@ -96,7 +100,11 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
         if (input.device_id !== null) {
           const device = deps.devices.get(input.device_id);
           if (!device) throw new Error(`no device "${input.device_id}": create it with ctx.devices.upsert first`);
-          if (device.plugin !== id) throw new Error(`device "${input.device_id}" belongs to "${device.plugin}", not to plugin "${id}"`);
+          // Devices speaking the hub's own protocol belong to no integration, so a plugin that
+          // understands their model may add entities of its own to them (a Pico's motion sensor).
+          if (device.plugin !== id && device.plugin !== NATIVE_PLUGIN) {
+            throw new Error(`device "${input.device_id}" belongs to "${device.plugin}", not to plugin "${id}"`);
+          }
         }
         return (await deps.entities.upsert(id, input)).entity;
       },
@@ -123,6 +131,14 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
         };
       },
       publish: (topic, payload, options) => deps.mqtt.publish(topic, payload, options),
+      claimDeviceTopics: (deviceId, filters) => {
+        const release = deps.topicClaims.claim(deviceId, filters, id);
+        claims.add(release);
+        return () => {
+          claims.delete(release);
+          release();
+        };
+      },
     },
     http,
     schedule: {
@@ -143,6 +159,8 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
       jobs.clear();
       await Promise.all([...mqttSubscriptions].map((unsubscribe) => unsubscribe()));
       mqttSubscriptions.clear();
+      for (const release of claims) release();
+      claims.clear();
     },
   };
 }
