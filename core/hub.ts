@@ -33,6 +33,7 @@ import { HUB_ROOT, HUB_VERSION } from './paths.ts';
 import { PluginHost, type PluginHostOptions } from './plugins/host.ts';
 import { watchAvailability } from './registry/availability-watchdog.ts';
 import { applyDeviceSettings } from './registry/device-settings.ts';
+import { DeviceApprovals } from './registry/device-approvals.ts';
 import { DeviceRegistry } from './registry/devices.ts';
 import { EntityRegistry } from './registry/entities.ts';
 import { RoomRegistry } from './registry/rooms.ts';
@@ -90,6 +91,7 @@ export class Hub {
   rooms!: RoomRegistry;
   accounts!: DeviceAccounts;
   pairing!: PairingWindow;
+  approvals!: DeviceApprovals;
   states!: StateMachine;
   store!: TimeSeriesStore;
   events!: EventLog;
@@ -153,6 +155,7 @@ export class Hub {
   /** Deletes a device with its entities, states and account, and drops its live MQTT connection at once. */
   async removeDevice(id: string): Promise<void> {
     await this.devices.remove(id);
+    await this.approvals.forget(id);
     this.states.forget(this.entities.forgetDevice(id));
     const dropped = this.embedded?.disconnectDevice(id) ?? 0;
     this.log.info({ device: id }, `device ${id} removed${dropped ? `; its connection was dropped` : ''}`);
@@ -204,6 +207,15 @@ export class Hub {
     this.closers.push(await applyDeviceSettings(settings.devices, this.devices, this.rooms, this.bus));
     this.events = new EventLog(db);
     this.closers.push(recordCoreEvents(this.bus, this.events, this.entities));
+    this.approvals = new DeviceApprovals(db, {
+      required: settings.discovery.require_approval,
+      devices: this.devices,
+      events: this.events,
+      log,
+      isPairing: (id) => this.embedded?.isPairing(id) ?? false,
+    });
+    await this.approvals.load();
+    this.closers.push(() => this.approvals.settled());
 
     const persistIntervalMs = options.timing?.persistIntervalMs ?? 1000;
     const questdb = settings.storage.timeseries?.questdb;
@@ -241,7 +253,8 @@ export class Hub {
       await this.store.flush();
       await this.states.flush();
     });
-    const protocol = new NativeProtocol({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, commit });
+    const protocolDeps = { mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, approvals: this.approvals };
+    const protocol = new NativeProtocol({ ...protocolDeps, commit });
     await protocol.start();
     this.closers.push(() => protocol.stop());
     if (this.embedded) {
@@ -249,7 +262,7 @@ export class Hub {
       this.closers.push(stopPairing);
     }
     if (settings.discovery.home_assistant) {
-      const discovery = new HaDiscovery({ mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, prefix: settings.discovery.prefix });
+      const discovery = new HaDiscovery({ ...protocolDeps, prefix: settings.discovery.prefix });
       await discovery.start();
       this.closers.push(() => discovery.stop());
       this.commands.register(HA_DISCOVERY_PLUGIN, haCommandHandler({ discovery, mqtt: this.broker, devices: this.devices, bus: this.bus }));
@@ -291,6 +304,7 @@ export class Hub {
       commands: this.commands,
       deviceAdmin: this.deviceAdmin(),
       pairing: this.pairing,
+      approvals: this.approvals,
       plugins: this.plugins,
       metrics: metrics.registry,
       health: () => this.health(),

@@ -161,6 +161,12 @@ export const hubConfigSchema = {
           description: 'Read the discovery messages of ESPHome, Tasmota, Zigbee2MQTT and others',
         },
         prefix: { type: 'string', pattern: '^[^#+/][^#+]*$', default: 'homeassistant', title: 'Discovery prefix', description: 'Topic prefix of the discovery messages' },
+        require_approval: {
+          type: 'boolean',
+          default: false,
+          title: 'Require approval',
+          description: 'New devices that announce themselves (native or Home Assistant discovery) wait in a pending list until approved',
+        },
       },
     },
     devices: {

@@ -100,4 +100,28 @@ export const registryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_device_approvals': {
+    async up(db: Kysely<any>) {
+      // discovery.require_approval: devices that announced themselves and wait for a person's yes or no,
+      // with the messages that announced them (replayed on approval).
+      await db.schema
+        .createTable('device_approvals')
+        .addColumn('device_id', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('name', 'text')
+        .addColumn('model', 'text')
+        .addColumn('manufacturer', 'text')
+        .addColumn('first_seen', 'integer', (c) => c.notNull())
+        .addColumn('last_seen', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('device_approval_messages')
+        .addColumn('device_id', 'text', (c) => c.notNull().references('device_approvals.device_id').onDelete('cascade'))
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('payload', 'blob', (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_approval_messages_pk', ['device_id', 'topic'])
+        .execute();
+    },
+  },
 };

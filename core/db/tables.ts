@@ -79,6 +79,26 @@ export interface PairingTable {
   until: number;
 }
 
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+export interface DeviceApprovalsTable {
+  device_id: string;
+  status: ApprovalStatus;
+  /** the protocol that announced the device: `mqtt` (native) or `ha-discovery` */
+  source: string;
+  name: string | null;
+  model: string | null;
+  manufacturer: string | null;
+  first_seen: number;
+  last_seen: number;
+}
+
+export interface DeviceApprovalMessagesTable {
+  device_id: string;
+  topic: string;
+  payload: Buffer;
+}
+
 export interface RegistryTables {
   rooms: RoomsTable;
   devices: DevicesTable;
@@ -87,4 +107,6 @@ export interface RegistryTables {
   events: EventsTable;
   device_credentials: DeviceCredentialsTable;
   pairing: PairingTable;
+  device_approvals: DeviceApprovalsTable;
+  device_approval_messages: DeviceApprovalMessagesTable;
 }

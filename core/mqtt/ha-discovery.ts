@@ -111,6 +111,7 @@ export class HaDiscovery {
     // Home Assistant's birth message: ESPHome, Tasmota and Zigbee2MQTT send their discovery again when they see it,
     // which matters because the hub's in-process subscription never receives retained messages.
     await this.deps.mqtt.publish(`${this.prefix}/status`, 'online');
+    this.deps.approvals?.onApproved(HA_DISCOVERY_PLUGIN, (topic, payload) => this.receiveConfig({ topic, payload, qos: 0, retain: false }));
   }
 
   async stop(): Promise<void> {
@@ -153,7 +154,26 @@ export class HaDiscovery {
     // A device-based payload lists all its components: the ones no longer listed are gone.
     const kept = new Set(parsed.components.map((c) => c.discoveryId));
     this.removeDiscovery(message.topic, (id) => !kept.has(id) && !parsed.errors.some((e) => id === `${message.topic}#${e.field}`));
-    for (const config of parsed.components) this.discover(message.topic, config);
+    const held = this.heldDevices(message, parsed.components);
+    for (const config of parsed.components) {
+      if (!config.device || !held.has(deviceIdFor(config.device) ?? '')) this.discover(message.topic, config);
+    }
+  }
+
+  /** Devices of this config message that wait for approval (the message is kept to be replayed then). */
+  private heldDevices(message: MqttMessage, components: ComponentConfig[]): Set<string> {
+    const held = new Set<string>();
+    const { approvals } = this.deps;
+    if (!approvals) return held;
+    const seen = new Set<string>();
+    for (const { device } of components) {
+      const deviceId = device && deviceIdFor(device);
+      if (!deviceId || seen.has(deviceId)) continue;
+      seen.add(deviceId);
+      const arrival = { deviceId, source: HA_DISCOVERY_PLUGIN, topic: message.topic, payload: message.payload, name: device.name, model: device.model, manufacturer: device.manufacturer };
+      if (!approvals.admit(arrival)) held.add(deviceId);
+    }
+    return held;
   }
 
   private discover(configTopic: string, config: ComponentConfig): void {

@@ -12,6 +12,7 @@ export type RejectReason =
   | 'invalid_json'
   | 'invalid_payload'
   | 'unknown_device'
+  | 'not_approved'
   | 'unknown_entity'
   | 'invalid_value'
   | 'invalid_timestamp'

@@ -52,6 +52,7 @@ export class NativeProtocol {
         this.receive(kind, m).then(() => (kind === 'telemetry' && m.qos > 0 ? this.deps.commit() : undefined));
       this.unsubscribes.push(await take(`hearth/+/${kind}`, handler));
     }
+    this.deps.approvals?.onApproved(NATIVE_PLUGIN, (topic, payload) => this.receive('announce', { topic, payload, qos: 0, retain: false }));
   }
 
   async stop(): Promise<void> {
@@ -85,6 +86,8 @@ export class NativeProtocol {
   private async announce(deviceId: string, message: MqttMessage): Promise<void> {
     const { devices, entities, log } = this.deps;
     const announcement = parseAnnounce(deviceId, message.payload);
+    const { name, model, manufacturer } = announcement;
+    if (this.deps.approvals?.admit({ deviceId, source: NATIVE_PLUGIN, topic: message.topic, payload: message.payload, name, model, manufacturer }) === false) return;
     const { created } = await devices.upsert(NATIVE_PLUGIN, {
       id: deviceId,
       name: announcement.name,
@@ -114,9 +117,7 @@ export class NativeProtocol {
   private telemetry(deviceId: string, message: MqttMessage): void | Promise<void> {
     const { devices, entities, states } = this.deps;
     const device = devices.get(deviceId);
-    if (!device || device.plugin !== NATIVE_PLUGIN) {
-      throw new PayloadError('unknown_device', `unknown device "${deviceId}": announce it first on hearth/${deviceId}/announce`);
-    }
+    if (!device || device.plugin !== NATIVE_PLUGIN) this.unknownDevice(deviceId);
     const now = Date.now();
     let latest = 0;
     for (const record of telemetryRecords(parseJson(message.payload))) {
@@ -153,11 +154,17 @@ export class NativeProtocol {
     if (device.online !== true) return devices.setOnline(deviceId, true, now);
   }
 
+  private unknownDevice(deviceId: string): never {
+    const status = this.deps.approvals?.status(deviceId);
+    if (status === 'pending' || status === 'rejected') {
+      throw new PayloadError('not_approved', `device "${deviceId}" is ${status === 'pending' ? 'waiting for approval' : 'rejected'}: its messages are not recorded`);
+    }
+    throw new PayloadError('unknown_device', `unknown device "${deviceId}": announce it first on hearth/${deviceId}/announce`);
+  }
+
   private async status(deviceId: string, message: MqttMessage): Promise<void> {
     const online = parseStatus(message.payload);
-    if (!this.deps.devices.get(deviceId)) {
-      throw new PayloadError('unknown_device', `status for unknown device "${deviceId}": announce it first`);
-    }
+    if (!this.deps.devices.get(deviceId)) this.unknownDevice(deviceId);
     await this.deps.devices.setOnline(deviceId, online);
     this.deps.log.info({ device: deviceId }, `device ${deviceId} is ${online ? 'online' : 'offline'}`);
   }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HubMetrics } from '../metrics.ts';
+import type { DeviceApprovals } from '../registry/device-approvals.ts';
 import type { DeviceRegistry } from '../registry/devices.ts';
 import type { EntityRegistry } from '../registry/entities.ts';
 import type { StateMachine } from '../states/state-machine.ts';
@@ -13,4 +14,6 @@ export interface MqttProtocolDeps {
   states: StateMachine;
   log: Logger;
   metrics: HubMetrics;
+  /** `discovery.require_approval`; without it every device is registered as it appears. */
+  approvals?: DeviceApprovals;
 }
