@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type AuthorizePublishHandler, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import type { BrokerAccess, ClientIdentity } from './device-access.ts';
-import { topicMatches } from './external-topic.ts';
+import { filterLevels, levelsMatch } from './external-topic.ts';
 import type { MqttHandler, MqttHealth, MqttMessage, MqttTransport, PublishOptions } from './transport.ts';
 
 export interface EmbeddedBrokerOptions {
@@ -20,7 +20,7 @@ export interface EmbeddedBrokerOptions {
  * close to the bare broker's speed.
  */
 export class EmbeddedBroker implements MqttTransport {
-  private readonly interceptors = new Set<{ filter: string; handler: MqttHandler }>();
+  private readonly interceptors = new Set<{ filter: string; levels: string[]; handler: MqttHandler }>();
   /** Payloads already handled before their PUBACK, so the subscription leg skips them (aedes keeps the Buffer through). */
   private readonly intercepted = new WeakSet<Buffer>();
   private readonly identities = new WeakMap<Client, ClientIdentity>();
@@ -87,7 +87,7 @@ export class EmbeddedBroker implements MqttTransport {
   }
 
   async intercept(filter: string, handler: MqttHandler): Promise<() => Promise<void>> {
-    const interceptor = { filter, handler };
+    const interceptor = { filter, levels: filterLevels(filter), handler };
     this.interceptors.add(interceptor);
     // Messages that never pass authorizePublish (published inside the hub) still reach the handler here.
     const unsubscribe = await this.subscribe(filter, (message) => (this.intercepted.has(message.payload) ? undefined : handler(message)));
@@ -100,8 +100,10 @@ export class EmbeddedBroker implements MqttTransport {
   /** Never rejects: a failing handler is logged, and the publish goes on (refusing it would disconnect the device). */
   private async runInterceptors(packet: AedesPublishPacket): Promise<void> {
     let message: MqttMessage | undefined;
-    for (const { filter, handler } of this.interceptors) {
-      if (!topicMatches(filter, packet.topic)) continue;
+    // Split once: every message of every device passes here.
+    const topic = packet.topic.split('/');
+    for (const { filter, levels, handler } of this.interceptors) {
+      if (!levelsMatch(levels, topic)) continue;
       message ??= toMessage(packet);
       this.intercepted.add(message.payload);
       try {

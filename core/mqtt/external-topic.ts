@@ -5,14 +5,23 @@
  * A shared subscription `$share/<group>/<filter>` matches like `<filter>`.
  */
 export function topicMatches(filter: string, topic: string): boolean {
+  return levelsMatch(filterLevels(filter), topic.split('/'));
+}
+
+/** A filter's levels, without a `$share/<group>/` prefix; split once for filters matched against many topics. */
+export function filterLevels(filter: string): string[] {
   if (filter.startsWith('$share/')) {
     const rest = filter.indexOf('/', '$share/'.length);
-    if (rest < 0) return false;
+    if (rest < 0) return [];
     filter = filter.slice(rest + 1);
   }
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if (topic.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
+  return filter.split('/');
+}
+
+/** `topicMatches` on split filter and topic (an empty filter matches nothing). */
+export function levelsMatch(f: readonly string[], t: readonly string[]): boolean {
+  if (f.length === 0) return false;
+  if (t[0]?.startsWith('$') && (f[0] === '+' || f[0] === '#')) return false;
   for (let i = 0; i < f.length; i++) {
     const level = f[i];
     if (level === '#') return i === f.length - 1;
