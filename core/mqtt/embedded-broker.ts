@@ -21,8 +21,6 @@ export interface EmbeddedBrokerOptions {
  */
 export class EmbeddedBroker implements MqttTransport {
   private readonly interceptors = new Set<{ filter: string; levels: string[]; handler: MqttHandler }>();
-  /** Payloads already handled before their PUBACK, so the subscription leg skips them (aedes keeps the Buffer through). */
-  private readonly intercepted = new WeakSet<Buffer>();
   private readonly identities = new WeakMap<Client, ClientIdentity>();
 
   private constructor(
@@ -87,13 +85,12 @@ export class EmbeddedBroker implements MqttTransport {
   }
 
   async intercept(filter: string, handler: MqttHandler): Promise<() => Promise<void>> {
+    // No broker subscription: clients' messages reach the handler in authorizePublish, the hub's own in publish(),
+    // so aedes never routes a device's telemetry to the hub a second time.
     const interceptor = { filter, levels: filterLevels(filter), handler };
     this.interceptors.add(interceptor);
-    // Messages that never pass authorizePublish (published inside the hub) still reach the handler here.
-    const unsubscribe = await this.subscribe(filter, (message) => (this.intercepted.has(message.payload) ? undefined : handler(message)));
     return async () => {
       this.interceptors.delete(interceptor);
-      await unsubscribe();
     };
   }
 
@@ -105,7 +102,6 @@ export class EmbeddedBroker implements MqttTransport {
     for (const { filter, levels, handler } of this.interceptors) {
       if (!levelsMatch(levels, topic)) continue;
       message ??= toMessage(packet);
-      this.intercepted.add(message.payload);
       try {
         await handler(message);
       } catch (error) {
@@ -160,20 +156,18 @@ export class EmbeddedBroker implements MqttTransport {
     return () => new Promise<void>((resolve) => this.aedes.unsubscribe(filter, deliver, resolve));
   }
 
-  publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.aedes.publish(
-        {
-          cmd: 'publish',
-          topic,
-          payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
-          qos: options.qos ?? 0,
-          retain: options.retain ?? false,
-          dup: false,
-        },
-        (error) => (error ? reject(error) : resolve()),
-      );
-    });
+  async publish(topic: string, payload: string | Buffer, options: PublishOptions = {}): Promise<void> {
+    const packet = {
+      cmd: 'publish' as const,
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      qos: options.qos ?? 0,
+      retain: options.retain ?? false,
+      dup: false,
+    };
+    // The hub's own messages skip authorizePublish: interceptors see them here, first, as a client's.
+    await this.runInterceptors(packet as AedesPublishPacket);
+    await new Promise<void>((resolve, reject) => this.aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
   }
 
   health(): MqttHealth {
@@ -197,7 +191,6 @@ export class EmbeddedBroker implements MqttTransport {
 }
 
 function toMessage(packet: AedesPublishPacket): MqttMessage {
-  // A Buffer in, the same Buffer out: `intercepted` recognises messages by it.
   if (!Buffer.isBuffer(packet.payload)) packet.payload = Buffer.from(packet.payload);
   return { topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain };
 }
