@@ -22,7 +22,7 @@ export interface DeviceAddOptions {
 }
 
 /** Opens the registry database in the data dir (migrated), for commands that work beside a running hub. */
-async function withRegistry<T>(config: LoadedConfig, work: (db: Kysely<RegistryTables>) => Promise<T>): Promise<T> {
+export async function withRegistry<T>(config: LoadedConfig, work: (db: Kysely<RegistryTables>) => Promise<T>): Promise<T> {
   const dataDir = config.config.storage.data_dir;
   mkdirSync(dataDir, { recursive: true });
   const sqlite = openSqlite(join(dataDir, 'hearth.db'));

@@ -4,10 +4,13 @@ import { parseArgs } from 'node:util';
 import { ConfigError, formatIssue } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { deviceAdd, pair } from './cli-device.ts';
+import { tokenCommand, USER_USAGE, userCommand } from './cli-user.ts';
 import { Hub } from './hub.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
 import { loadPlugin } from './plugins/load.ts';
+import { simulate } from './simulate/cli-simulate.ts';
+import { demo } from './simulate/demo.ts';
 
 const USAGE = `Hearth ${HUB_VERSION}: a home and IoT automation hub
 
@@ -17,6 +20,12 @@ Usage:
   hearth device add ID [--name N] [--room R] [--kind pico|esp32|generic]
                                       create a device and its MQTT account; prints the password once
   hearth pair [--minutes 5]           open the pairing window: new devices may join with the printed key
+${USER_USAGE}
+  hearth simulate --kind pico|esp32|shelly [--devices 1] [--rate 0.2] [--prefix sim]
+                  [--broker URL [--username U --password P]]
+                                      run virtual devices (rate: messages/s per device) until Ctrl-C;
+                                      without --broker, on the hub of the config, with accounts made for them
+  hearth demo                         the hub with simulated devices: live data at once (data in <data dir>/demo)
   hearth --version
 
 The config file is FILE, else $HEARTH_CONFIG, else ./config/hearth.yaml.`;
@@ -105,6 +114,16 @@ async function main(argv: string[]): Promise<void> {
       room: { type: 'string' },
       kind: { type: 'string' },
       minutes: { type: 'string' },
+      devices: { type: 'string' },
+      rate: { type: 'string' },
+      broker: { type: 'string' },
+      prefix: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      role: { type: 'string' },
+      email: { type: 'string' },
+      phone: { type: 'string' },
+      user: { type: 'string' },
     },
   });
   const [command, argument, deviceId] = positionals;
@@ -116,6 +135,10 @@ async function main(argv: string[]): Promise<void> {
     return deviceAdd(loadOrExit(values.config), { id: deviceId, name: values.name, room: values.room, kind: values.kind });
   }
   if (command === 'pair') return pair(loadOrExit(values.config), Number(values.minutes ?? 5));
+  if (command === 'user') return userCommand(loadOrExit(values.config), positionals.slice(1), values);
+  if (command === 'token') return tokenCommand(loadOrExit(values.config), positionals.slice(1), values);
+  if (command === 'simulate') return simulate(values, () => loadOrExit(values.config));
+  if (command === 'demo') return demo(loadOrExit(values.config));
   console.error(`unknown command "${command}"\n\n${USAGE}`);
   process.exit(2);
 }

@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { LoadedConfig } from './config/load-config.ts';
 import { kyselyOn, migrate, openSqlite } from './db/sqlite.ts';
@@ -7,11 +9,16 @@ import { registryMigrations } from './db/registry-migrations.ts';
 import type { RegistryTables } from './db/tables.ts';
 import { EventBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
+import { LiveFeed } from './http/live/live-feed.ts';
+import { serveLiveWebSocket } from './http/live/websocket.ts';
 import { summarize, type HealthReport } from './http/routes/health.ts';
+import { checkUpgrade } from './http/auth-middleware.ts';
+import { bindingNotes, LOOPBACK, openOnFirstUser } from './http/network-binding.ts';
 import { listen, type HttpServer } from './http/server.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { DeviceAccounts } from './auth/device-accounts.ts';
+import { HttpAuth } from './auth/http-auth.ts';
 import { lanAddress, secretsFile, type DeviceKind } from './auth/device-snippets.ts';
 import { completePairing } from './auth/pair-devices.ts';
 import { PairingWindow } from './auth/pairing.ts';
@@ -42,6 +49,7 @@ import { EventLog } from './store/event-log.ts';
 import { groupCommit } from './store/group-commit.ts';
 import { recordCoreEvents } from './store/event-recorder.ts';
 import { isTimeZone } from './store/local-periods.ts';
+import { checkpointInWorker } from './store/sqlite-checkpointer.ts';
 import { scheduleRetention } from './store/retention.ts';
 import { QuestDbTimeSeries } from './store/questdb-timeseries.ts';
 import { SqliteTimeSeries } from './store/sqlite-timeseries.ts';
@@ -53,6 +61,8 @@ export interface HubOptions {
   log?: Logger;
   /** retry, timeout and flush intervals; tests shorten or lengthen them */
   timing?: HubTiming;
+  /** ms since the epoch for sessions and login throttling; tests move it */
+  clock?: () => number;
 }
 
 export interface HubTiming extends Pick<PluginHostOptions, 'retryBaseMs' | 'retryMaxMs' | 'setupTimeoutMs' | 'stopTimeoutMs'> {
@@ -96,10 +106,14 @@ export class Hub {
   store!: TimeSeriesStore;
   events!: EventLog;
   plugins!: PluginHost;
+  /** recent events for the live stream (`/api/stream`, `/api/ws`) */
+  live!: LiveFeed;
   private broker!: MqttTransport;
   /** null in external-broker mode */
   private embedded: EmbeddedBroker | null = null;
   private http!: HttpServer;
+  /** the HTTP routes, for tests that compare them with /api/openapi.json */
+  httpApp!: Hono;
 
   static async start(options: HubOptions): Promise<Hub> {
     const { config } = options;
@@ -116,6 +130,11 @@ export class Hub {
 
   get httpPort(): number {
     return this.http.port;
+  }
+
+  /** The address the HTTP server listens on: 127.0.0.1, or `::` / `0.0.0.0` for every interface. */
+  get httpAddress(): string {
+    return (this.http.server.address() as AddressInfo).address;
   }
 
   /** The embedded broker's port; null when the hub uses an external broker. */
@@ -189,12 +208,17 @@ export class Hub {
     const dataDir = settings.storage.data_dir;
     mkdirSync(dataDir, { recursive: true });
 
-    const sqlite = openSqlite(join(dataDir, 'hearth.db'));
+    const registryFile = join(dataDir, 'hearth.db');
+    const sqlite = openSqlite(registryFile);
     this.closers.push(() => {
       sqlite.close();
     });
+    // States and last-seen times are rewritten every second: SQLite's automatic checkpoint would fsync inside those commits.
+    const checkpointer = checkpointInWorker(sqlite, registryFile, log);
+    this.closers.push(() => checkpointer.stop());
     const db = kyselyOn<RegistryTables>(sqlite);
     await migrate(db, registryMigrations);
+    const auth = new HttpAuth({ db, dataDir, log, clock: options.clock });
 
     this.devices = new DeviceRegistry(db, this.bus);
     this.entities = new EntityRegistry(db, this.bus);
@@ -205,7 +229,8 @@ export class Hub {
     this.accounts = new DeviceAccounts(db);
     this.pairing = new PairingWindow(db);
     this.closers.push(await applyDeviceSettings(settings.devices, this.devices, this.rooms, this.bus));
-    this.events = new EventLog(db);
+    // After the event that caused it has reached every listener, so live clients see cause before effect.
+    this.events = new EventLog(db, (event) => queueMicrotask(() => this.bus.emit('event_logged', event)));
     this.closers.push(recordCoreEvents(this.bus, this.events, this.entities));
     this.approvals = new DeviceApprovals(db, {
       required: settings.discovery.require_approval,
@@ -213,6 +238,7 @@ export class Hub {
       events: this.events,
       log,
       isPairing: (id) => this.embedded?.isPairing(id) ?? false,
+      hasAccount: (id) => this.accounts.exists(id),
     });
     await this.approvals.load();
     this.closers.push(() => this.approvals.settled());
@@ -229,6 +255,7 @@ export class Hub {
       await this.states.flush();
       await this.devices.flushLastSeen();
       await this.events.flush();
+      await auth.flush();
     };
     const persistTimer = setInterval(() => void persist().catch((e) => log.error({ err: e }, `saving states failed: ${e.message}`)), persistIntervalMs);
     persistTimer.unref();
@@ -236,7 +263,12 @@ export class Hub {
     const { retention } = settings.storage;
     this.closers.push(scheduleRetention({ retention, store: this.store, events: this.events, entities: this.entities, log }, options.timing?.firstPurgeMs));
 
-    const metrics = createMetrics({ pendingReadings: () => this.store.health().pending });
+    const metrics = createMetrics({
+      pendingReadings: () => this.store.health().pending,
+      readingsWritten: () => this.store.health().written,
+      // Read at scrape time, by when the plugin host exists.
+      pluginStatuses: () => this.plugins?.statuses() ?? [],
+    });
     const { url, username, password } = settings.mqtt;
     if (url) {
       this.broker = await ExternalBroker.connect({ url, username, password, log });
@@ -282,9 +314,10 @@ export class Hub {
       events: this.events,
       mqtt: this.broker,
       topicClaims: this.topicClaims,
+      commands: this.commands,
       log,
       dataDir,
-      hub: { name: settings.name, version: HUB_VERSION },
+      hub: { name: settings.name, version: HUB_VERSION, timeZone },
       configDir: config.dir,
       hubRoot: HUB_ROOT,
       validateConfig: (id, schema, value) => config.validatePlugin(id, schema, value),
@@ -292,8 +325,10 @@ export class Hub {
     this.closers.push(() => this.plugins.stop());
     await this.plugins.start(config.plugins);
 
+    this.live = new LiveFeed(this.bus, (entityId) => this.entities.get(entityId)?.device_id ?? null, log);
     const app = createApp({
       log,
+      bus: this.bus,
       devices: this.devices,
       entities: this.entities,
       rooms: this.rooms,
@@ -309,29 +344,34 @@ export class Hub {
       metrics: metrics.registry,
       health: () => this.health(),
       uiDir: join(HUB_ROOT, 'ui'),
+      configDir: config.dir,
+      security: { corsOrigins: settings.http.cors_origins, maxBodyKb: settings.http.max_body_kb },
+      live: this.live,
+      auth,
     });
-    this.http = await listen(app, settings.http.host, settings.http.port).catch((error) => {
+    this.httpApp = app;
+    const usersExist = await auth.usersExist();
+    const httpHost = settings.http.host ?? (usersExist ? undefined : LOOPBACK);
+    this.http = await listen(app, httpHost, settings.http.port).catch((error) => {
       throw portError('HTTP', settings.http.port, 'http.port or HEARTH_HTTP_PORT', error);
     });
     this.closers.push(() => this.http.close());
     const { embedded } = this;
     if (embedded) this.closers.push(serveMqttOverWebSocket(this.http.server, (stream) => embedded.accept(stream)));
+    this.closers.push(serveLiveWebSocket(this.http.server, this.live, { authorize: async (request) => (await checkUpgrade(auth, request)).allowed, log }));
+    if (settings.http.host === undefined && !usersExist) {
+      this.closers.push(openOnFirstUser({ server: this.http.server, port: this.httpPort, usersExist: () => auth.usersExist(), log }));
+    }
+    // Runs first on stop: open streams end cleanly before their sockets are closed.
+    this.closers.push(() => this.live.close());
 
     this.startedAt = Date.now();
     if (embedded) log.info(`MQTT broker on ${settings.mqtt.host}:${embedded.port} (native protocol: hearth/<device>/announce|telemetry|status)`);
     else log.info(`MQTT: client of the external broker ${redactUrl(url!)}`);
-    log.info(`HTTP API and UI on http://${settings.http.host}:${this.httpPort}/${embedded ? ' (MQTT over WebSocket at /mqtt)' : ''}`);
-    if (isLoopback(settings.http.host)) {
-      log.info('the API listens on this machine only until users and tokens exist (set http.host to open it)');
-    } else {
-      log.warn(`the API on ${settings.http.host} has no authentication yet: anyone who can reach it can read your devices`);
-    }
+    log.info(`HTTP API and UI on http://${httpHost ?? lanAddress()}:${this.httpPort}/${embedded ? ' (MQTT over WebSocket at /mqtt)' : ''}`);
+    for (const note of bindingNotes(settings.http.host, usersExist)) log[note.level](note.message);
     log.info(`data in ${dataDir}`);
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 function portError(what: string, port: number, setting: string, error: NodeJS.ErrnoException): Error {

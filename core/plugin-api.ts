@@ -23,6 +23,13 @@ export const HUB_API_VERSION = '1.0.0';
 
 export type PluginStop = () => void | Promise<void>;
 
+/** What a plugin's command handler answers: done (with the value now in effect) or refused with the reason. */
+export interface PluginCommandOutcome {
+  ok: boolean;
+  value?: unknown;
+  error?: string;
+}
+
 export interface PluginContext<Config = Record<string, unknown>> {
   /** The plugin's id, as written under `plugins:` in the config. */
   readonly id: string;
@@ -32,7 +39,8 @@ export interface PluginContext<Config = Record<string, unknown>> {
   readonly config: Config;
   /** A folder of the plugin's own under the data dir, created on first use. */
   readonly dataDir: string;
-  readonly hub: { readonly name: string; readonly version: string };
+  /** The hub's name, version and time zone (IANA, from `timezone:` in the config, else the system's). */
+  readonly hub: { readonly name: string; readonly version: string; readonly timeZone: string };
 
   readonly bus: {
     on<K extends keyof HubEvents>(event: K, listener: Listener<HubEvents[K]>): Unsubscribe;
@@ -78,7 +86,17 @@ export interface PluginContext<Config = Record<string, unknown>> {
   };
   /** Routes served under `/api/plugins/<id>/`. */
   readonly http: Hono;
+  /**
+   * Commands to the plugin's own entities (`POST /api/entities/<id>/commands`): the value is checked
+   * against the entity's kind first (a switch gets true/false, a number a finite number, …); the
+   * handler applies it and says how it went. One handler per plugin; released with the plugin.
+   */
+  readonly commands: {
+    handle(handler: (command: { entity: Entity; value: unknown }) => Promise<PluginCommandOutcome>): Unsubscribe;
+  };
   readonly schedule: {
+    /** Runs once after `ms`; a throw is reported against the plugin. */
+    after(ms: number, task: () => void | Promise<void>): Unsubscribe;
     /** Cron expression (croner syntax, seconds optional). */
     cron(expression: string, task: () => void | Promise<void>): Unsubscribe;
     every(ms: number, task: () => void | Promise<void>): Unsubscribe;

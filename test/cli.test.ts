@@ -16,7 +16,7 @@ describe('hearth check-config', () => {
   it('accepts the shipped configuration', () => {
     const result = hearth(['check-config', 'config/hearth.yaml']);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/config\/hearth\.yaml: valid \(1 plugin\)/);
+    expect(result.stdout).toMatch(/config\/hearth\.yaml: valid \(3 plugins\)/);
     expect(result.status).toBe(0);
   });
 
@@ -28,7 +28,7 @@ describe('hearth check-config', () => {
     const result = hearth(['check-config', join(dir, 'hearth.yaml')]);
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/hearth\.yaml:3:3: http\.prot: unknown key "prot" \(allowed: host, port\).*did you mean "port"\?/);
+    expect(lines[0]).toMatch(/hearth\.yaml:3:3: http\.prot: unknown key "prot" \(allowed: host, port, cors_origins, max_body_kb\).*did you mean "port"\?/);
     expect(lines[1]).toMatch(/hearth\.yaml:5:10: log\.level: .*fatal, error, warn, info, debug, trace, silent/);
     expect(lines.at(-1)).toBe('2 problems in the configuration');
 

@@ -65,8 +65,28 @@ export const hubConfigSchema = {
       title: 'HTTP API',
       description: 'Where the HTTP API and UI listen',
       properties: {
-        host: { type: 'string', default: '127.0.0.1', title: 'HTTP host', description: 'Address to listen on; 0.0.0.0 for every interface' },
+        host: {
+          type: 'string',
+          minLength: 1,
+          title: 'HTTP host',
+          description: 'Address to listen on (0.0.0.0 for every interface); left out: 127.0.0.1 until the first user exists, every interface after',
+        },
         port: port('HTTP port', 8080),
+        cors_origins: {
+          type: 'array',
+          default: [],
+          title: 'CORS origins',
+          description: 'Browser origins (scheme://host[:port]) whose pages may call the API, with credentials; none by default',
+          items: { type: 'string', pattern: '^https?://[^/\\s]+$', description: 'e.g. https://dashboard.lan:3000, no path' },
+        },
+        max_body_kb: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1_048_576,
+          default: 1024,
+          title: 'Largest request body',
+          description: 'KiB; a larger request is refused with 413',
+        },
       },
     },
     mqtt: {

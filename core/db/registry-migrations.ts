@@ -124,4 +124,47 @@ export const registryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_users': {
+    async up(db: Kysely<any>) {
+      // People who use the HTTP API. Only scrypt hashes of passwords and SHA-256 hashes of API tokens are kept.
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('username', 'text', (c) => c.notNull().unique().modifyEnd(sql`collate nocase`))
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('email', 'text')
+        .addColumn('phone', 'text')
+        .addColumn('preferences', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'integer', (c) => c.notNull())
+        .execute();
+      // One row per login: a JWT names its session, so logout and password or role changes end it at once.
+      await db.schema
+        .createTable('user_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('expires_at', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('user_sessions_by_user').on('user_sessions').column('user_id').execute();
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'integer', (c) => c.notNull())
+        .addColumn('last_used_at', 'integer')
+        .addUniqueConstraint('api_tokens_name', ['user_id', 'name'])
+        .execute();
+    },
+  },
+  '0009_user_names': {
+    async up(db: Kysely<any>) {
+      // A name given through the API; it wins over the one the device announces, which would otherwise undo it on every reconnect.
+      await db.schema.alterTable('devices').addColumn('name_by_user', 'text').execute();
+      await db.schema.alterTable('entities').addColumn('name_by_user', 'text').execute();
+    },
+  },
 };

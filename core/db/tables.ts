@@ -9,7 +9,10 @@ export interface RoomsTable {
 
 export interface DevicesTable {
   id: string;
+  /** what it is called: name_by_user when set, else the announced name */
   name: string;
+  /** set through the API; kept when the device announces another name */
+  name_by_user: string | null;
   manufacturer: string | null;
   model: string | null;
   sw_version: string | null;
@@ -36,7 +39,10 @@ export interface EntitiesTable {
   device_id: string | null;
   key: string;
   kind: string;
+  /** what it is called: name_by_user when set, else the announced name */
   name: string;
+  /** set through the API; kept when the device announces another name */
+  name_by_user: string | null;
   unit: string | null;
   device_class: string | null;
   state_class: string | null;
@@ -99,6 +105,42 @@ export interface DeviceApprovalMessagesTable {
   payload: Buffer;
 }
 
+export type Role = 'admin' | 'user' | 'viewer';
+
+export interface UsersTable {
+  id: Generated<number>;
+  /** unique regardless of case */
+  username: string;
+  role: Role;
+  email: string | null;
+  phone: string | null;
+  /** JSON object: notification channels, quiet hours */
+  preferences: string;
+  /** scrypt$N$r$p$salt$hash */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UserSessionsTable {
+  /** random id, the `sid` claim of the session's JWT */
+  id: string;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  /** unique per user */
+  name: string;
+  /** SHA-256 (hex) of the token */
+  token_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface RegistryTables {
   rooms: RoomsTable;
   devices: DevicesTable;
@@ -107,6 +149,9 @@ export interface RegistryTables {
   events: EventsTable;
   device_credentials: DeviceCredentialsTable;
   pairing: PairingTable;
+  users: UsersTable;
+  user_sessions: UserSessionsTable;
+  api_tokens: ApiTokensTable;
   device_approvals: DeviceApprovalsTable;
   device_approval_messages: DeviceApprovalMessagesTable;
 }

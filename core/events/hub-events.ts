@@ -5,6 +5,7 @@
  *   declare module 'hearth/plugin-api' { interface HubEvents { 'weather.updated': {...} } }
  */
 import type { State } from '../states/state.ts';
+import type { LoggedEvent } from '../store/event-log.ts';
 
 export interface StateChanged {
   entity_id: string;
@@ -28,4 +29,6 @@ export interface HubEvents {
   device_online: DeviceEvent;
   device_offline: DeviceEvent;
   entity_registered: EntityRegistered;
+  /** Written to the event log (a command, an intrusion, a device paired); `id` is assigned when it is saved. */
+  event_logged: Omit<LoggedEvent, 'id'>;
 }

@@ -10,8 +10,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Starts listening; rejects with the OS error (e.g. EADDRINUSE) instead of crashing later. */
-export async function listen(app: Hono, host: string, port: number): Promise<HttpServer> {
+/** Starts listening (host undefined: every interface); rejects with the OS error (e.g. EADDRINUSE) instead of crashing later. */
+export async function listen(app: Hono, host: string | undefined, port: number): Promise<HttpServer> {
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -19,13 +19,6 @@ export function parseTimeRange(rawFrom: string | undefined, rawTo: string | unde
   return { from, to };
 }
 
-export function parseIntParam(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw badRequest(`${name}: expected an integer from ${min} to ${max}, got "${raw}"`);
-  return n;
-}
-
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: DAY_MS };
 
 /** `30s`, `5m`, `1h`, `1d` or whole seconds as a number, in ms. */

@@ -171,7 +171,7 @@ export class HaDiscovery {
       if (!deviceId || seen.has(deviceId)) continue;
       seen.add(deviceId);
       const arrival = { deviceId, source: HA_DISCOVERY_PLUGIN, topic: message.topic, payload: message.payload, name: device.name, model: device.model, manufacturer: device.manufacturer };
-      if (!approvals.admit(arrival)) held.add(deviceId);
+      if (!approvals.admitNow(arrival)) held.add(deviceId);
     }
     return held;
   }

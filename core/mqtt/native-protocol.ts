@@ -87,7 +87,8 @@ export class NativeProtocol {
     const { devices, entities, log } = this.deps;
     const announcement = parseAnnounce(deviceId, message.payload);
     const { name, model, manufacturer } = announcement;
-    if (this.deps.approvals?.admit({ deviceId, source: NATIVE_PLUGIN, topic: message.topic, payload: message.payload, name, model, manufacturer }) === false) return;
+    const arrival = { deviceId, source: NATIVE_PLUGIN, topic: message.topic, payload: message.payload, name, model, manufacturer };
+    if (this.deps.approvals && !(await this.deps.approvals.admit(arrival))) return;
     const { created } = await devices.upsert(NATIVE_PLUGIN, {
       id: deviceId,
       name: announcement.name,

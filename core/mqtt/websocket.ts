@@ -1,6 +1,7 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { routeUpgrades } from '../http/upgrade-paths.ts';
 
 /**
  * MQTT over WebSocket on the HTTP port (`ws://hub:8080/mqtt`), for browsers
@@ -9,16 +10,11 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
  */
 export function serveMqttOverWebSocket(server: Server, accept: (stream: Duplex) => void, path = '/mqtt'): () => void {
   const wss = new WebSocketServer({ noServer: true });
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(request.url ?? '/', 'http://hub').pathname !== path) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
+  const unroute = routeUpgrades(server, path, (request, socket, head) => {
     wss.handleUpgrade(request, socket, head, (ws) => accept(createWebSocketStream(ws)));
-  };
-  server.on('upgrade', onUpgrade);
+  });
   return () => {
-    server.off('upgrade', onUpgrade);
+    unroute();
     for (const client of wss.clients) client.terminate();
     wss.close();
   };

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { CommandRouter } from '../commands/router.ts';
+import { commandValue } from '../commands/command-values.ts';
 import type { EventBus } from '../events/bus.ts';
 import { NATIVE_PLUGIN } from '../mqtt/native-protocol.ts';
 import type { TopicClaims } from '../mqtt/topic-claims.ts';
@@ -21,9 +23,10 @@ export interface ContextDeps {
   events: EventLog;
   mqtt: MqttTransport;
   topicClaims: TopicClaims;
+  commands: CommandRouter;
   log: Logger;
   dataDir: string;
-  hub: { name: string; version: string };
+  hub: { name: string; version: string; timeZone: string };
 }
 
 export interface PluginScope {
@@ -46,6 +49,7 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
   const mqttSubscriptions = new Set<() => Promise<void>>();
   const jobs = new Set<{ stop(): void }>();
   const claims = new Set<() => void>();
+  const commandReleases = new Set<() => void>();
   const http = new Hono();
   http.onError((error, c) => {
     onError(`http ${c.req.method} ${c.req.path}`, error);
@@ -141,7 +145,27 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
       },
     },
     http,
+    commands: {
+      handle: (handler) => {
+        // The value is checked against the entity's kind before the plugin sees it, as for every device.
+        const release = deps.commands.register(id, async ({ entity, value }) => {
+          const checked = commandValue(entity, value);
+          const outcome = await handler({ entity, value: checked });
+          return { id: `${id}-${Date.now().toString(36)}`, ...outcome };
+        });
+        const unsubscribe = () => release();
+        commandReleases.add(unsubscribe);
+        return () => {
+          commandReleases.delete(unsubscribe);
+          release();
+        };
+      },
+    },
     schedule: {
+      after: (ms, task) => {
+        const timer = setTimeout(guard(`after ${ms} ms`, task), ms);
+        return keep({ stop: () => clearTimeout(timer) });
+      },
       cron: (expression, task) => keep(new Cron(expression, guard(`cron ${expression}`, task))),
       every: (ms, task) => {
         if (!(ms >= 10)) throw new Error(`schedule.every: interval must be at least 10 ms, got ${ms}`);
@@ -161,6 +185,8 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
       mqttSubscriptions.clear();
       for (const release of claims) release();
       claims.clear();
+      for (const release of commandReleases) release();
+      commandReleases.clear();
     },
   };
 }

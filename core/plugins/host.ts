@@ -35,6 +35,7 @@ export interface PluginHostOptions extends ContextDeps {
 }
 
 interface Slot {
+  entry: PluginEntry;
   status: PluginStatus;
   manifest?: PluginManifest;
   config?: Record<string, unknown>;
@@ -51,6 +52,7 @@ interface Slot {
  */
 export class PluginHost {
   private readonly slots = new Map<string, Slot>();
+  private readonly reloading = new Set<string>();
   private stopping = false;
 
   constructor(private readonly options: PluginHostOptions) {
@@ -71,6 +73,28 @@ export class PluginHost {
     return slot?.status.status === 'running' ? slot.scope?.ctx.http : undefined;
   }
 
+  /**
+   * Stops the plugin and loads and starts it again with the config the hub
+   * runs with (statuses and counts start over); the new status, or undefined
+   * for an unknown id. Refused while a setup runs: its outcome would land in a
+   * slot that no longer exists.
+   */
+  async reload(id: string): Promise<PluginStatus | undefined> {
+    const slot = this.slots.get(id);
+    if (!slot) return undefined;
+    if (slot.status.status === 'starting' || this.reloading.has(id)) {
+      throw new PluginBusyError(`plugin ${id} is starting; reload it once it has started or failed`);
+    }
+    this.reloading.add(id);
+    try {
+      await this.stopSlot(slot);
+      await this.load(slot.entry);
+    } finally {
+      this.reloading.delete(id);
+    }
+    return { ...this.slots.get(id)!.status };
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.slots.values()].map((slot) => this.stopSlot(slot)));
@@ -78,7 +102,7 @@ export class PluginHost {
 
   private async load(entry: PluginEntry): Promise<void> {
     const status: PluginStatus = { id: entry.id, version: null, source: null, status: 'starting', attempts: 0, handler_errors: 0 };
-    const slot: Slot = { status };
+    const slot: Slot = { entry, status };
     this.slots.set(entry.id, slot);
     if (!entry.enabled) {
       status.status = 'disabled';
@@ -160,6 +184,8 @@ export class PluginHost {
     slot.status.status = 'stopped';
   }
 }
+
+export class PluginBusyError extends Error {}
 
 /** By class, or by name for a plugin from npm that carries its own copy of the error classes. */
 function isError(error: unknown, kind: typeof NotReadyError | typeof PluginConfigError): boolean {

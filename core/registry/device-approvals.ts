@@ -52,6 +52,8 @@ export class DeviceApprovals {
       log: Logger;
       /** True for a device logged in with the pairing key right now. */
       isPairing(deviceId: string): boolean;
+      /** True for a device with an MQTT account (made by a person). */
+      hasAccount(deviceId: string): Promise<boolean>;
     },
   ) {}
 
@@ -70,20 +72,36 @@ export class DeviceApprovals {
 
   /**
    * Whether a protocol may register the device now. When not, the message is
-   * kept (the newest per topic) so approval can replay it; synchronous, so it
-   * sits in the message path without reordering a device's messages.
+   * kept (the newest per topic) so approval can replay it. A device with an
+   * MQTT account was created by a person (`hearth device add`, perhaps from
+   * another process while the hub runs), which is approval enough.
    */
-  admit(arrival: Arrival): boolean {
-    const { deviceId } = arrival;
+  async admit(arrival: Arrival): Promise<boolean> {
+    const decided = this.decided(arrival);
+    if (decided !== undefined) return decided;
+    if (await this.deps.hasAccount(arrival.deviceId)) return true;
+    this.hold(arrival, this.rows.get(arrival.deviceId));
+    return false;
+  }
+
+  /** `admit` without the account lookup, for a protocol whose devices have no accounts and that cannot wait (HA discovery). */
+  admitNow(arrival: Arrival): boolean {
+    const decided = this.decided(arrival);
+    if (decided !== undefined) return decided;
+    this.hold(arrival, this.rows.get(arrival.deviceId));
+    return false;
+  }
+
+  /** true or false when already decided; undefined for a device nobody has decided on yet. */
+  private decided({ deviceId, topic }: Arrival): boolean | undefined {
     if (!this.deps.required || this.deps.devices.get(deviceId) || this.deps.isPairing(deviceId)) return true;
-    const row = this.rows.get(deviceId);
-    if (row?.status === 'approved') return true;
-    if (row?.status === 'rejected') {
-      this.deps.log.debug({ device: deviceId }, `ignoring ${arrival.topic}: device ${deviceId} was rejected`);
+    const status = this.rows.get(deviceId)?.status;
+    if (status === 'approved') return true;
+    if (status === 'rejected') {
+      this.deps.log.debug({ device: deviceId }, `ignoring ${topic}: device ${deviceId} was rejected`);
       return false;
     }
-    this.hold(arrival, row);
-    return false;
+    return undefined;
   }
 
   /** Pending (or, with a status, approved or rejected) devices, newest first. */

@@ -69,7 +69,8 @@ export class DeviceRegistry {
     }
     const device: Device = {
       id: input.id,
-      name: input.name ?? existing?.name ?? input.id,
+      name: existing?.name_by_user ?? input.name ?? existing?.name ?? input.id,
+      name_by_user: existing?.name_by_user ?? null,
       manufacturer: pick(input.manufacturer, existing?.manufacturer),
       model: pick(input.model, existing?.model),
       sw_version: pick(input.sw_version, existing?.sw_version),
@@ -126,6 +127,14 @@ export class DeviceRegistry {
     if (!device || device.room_id === roomId) return;
     device.room_id = roomId;
     await this.db.updateTable('devices').set({ room_id: roomId }).where('id', '=', id).execute();
+  }
+
+  /** A name given by a person: it stays when the device announces another one. */
+  async rename(id: string, name: string): Promise<void> {
+    const device = this.devices.get(id);
+    if (!device) return;
+    Object.assign(device, { name, name_by_user: name, updated_at: Date.now() });
+    await this.db.updateTable('devices').set({ name, name_by_user: name, updated_at: device.updated_at }).where('id', '=', id).execute();
   }
 
   touch(id: string, at = Date.now()): void {

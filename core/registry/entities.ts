@@ -83,7 +83,8 @@ export class EntityRegistry {
       device_id: input.device_id,
       key: input.key,
       kind: input.kind,
-      name: input.name ?? existing?.name ?? input.key,
+      name: existing?.name_by_user ?? input.name ?? existing?.name ?? input.key,
+      name_by_user: existing?.name_by_user ?? null,
       unit: input.unit ?? null,
       device_class: input.device_class ?? null,
       state_class: input.state_class ?? null,
@@ -102,6 +103,19 @@ export class EntityRegistry {
     this.index(entity);
     if (!existing) this.bus.emit('entity_registered', { entity_id: entity.entity_id, device_id: entity.device_id ?? '' });
     return { entity, created: !existing };
+  }
+
+  /** A person's changes: a name that stays when the device announces another, and whether lists show the entity. The entity id never changes. */
+  async update(entityId: string, changes: { name?: string; hidden?: boolean }): Promise<Entity | undefined> {
+    const existing = this.byEntityId.get(entityId);
+    if (!existing) return undefined;
+    const named = changes.name === undefined ? {} : { name: changes.name, name_by_user: changes.name };
+    const entity: Entity = { ...existing, ...named, ...(changes.hidden === undefined ? {} : { hidden: changes.hidden }) };
+    const { id: _id, ...row } = toRow(entity);
+    await this.db.updateTable('entities').set(row).where('id', '=', entity.id).execute();
+    this.unindex(existing);
+    this.index(entity);
+    return entity;
   }
 
   /** Drops the device's entities from memory once the database has deleted them with the device. */

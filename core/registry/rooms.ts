@@ -33,4 +33,19 @@ export class RoomRegistry {
     this.rooms.set(id, room);
     return room;
   }
+
+  /** Gives the room a new name; its id (the slug of its first name) stays, as entity ids do. */
+  async rename(id: string, name: string): Promise<Room | undefined> {
+    const room = this.rooms.get(id);
+    if (!room) return undefined;
+    room.name = name;
+    await this.db.updateTable('rooms').set({ name }).where('id', '=', id).execute();
+    return room;
+  }
+
+  /** Deletes the room; the database clears the room of its devices (the caller tells the device registry). */
+  async remove(id: string): Promise<void> {
+    await this.db.deleteFrom('rooms').where('id', '=', id).execute();
+    this.rooms.delete(id);
+  }
 }

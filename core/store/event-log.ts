@@ -20,6 +20,8 @@ export interface EventQuery {
   to: number;
   type?: string;
   device?: string;
+  /** only events older than this one (keyset paging: the last event of the previous page) */
+  before?: { ts: number; id: number };
   limit: number;
 }
 
@@ -35,11 +37,17 @@ const PURGE_CHUNK = 5000;
 export class EventLog {
   private queue: Array<Omit<LoggedEvent, 'id'>> = [];
 
-  constructor(private readonly db: Kysely<RegistryTables>) {}
+  constructor(
+    private readonly db: Kysely<RegistryTables>,
+    /** Told of every event as it is recorded (the hub relays them on the bus, for live clients). */
+    private readonly onRecord?: (event: Omit<LoggedEvent, 'id'>) => void,
+  ) {}
 
   record(event: NewEvent): void {
     if (!EVENT_TYPE_PATTERN.test(event.type)) throw new Error(`invalid event type "${event.type}": use lower-case letters, digits, "_", "." or "-"`);
-    this.queue.push({ ts: Date.now(), device_id: null, entity_id: null, data: {}, ...event });
+    const logged = { ts: Date.now(), device_id: null, entity_id: null, data: {}, ...event };
+    this.queue.push(logged);
+    this.onRecord?.(logged);
   }
 
   async flush(): Promise<void> {
@@ -63,6 +71,8 @@ export class EventLog {
     let query = this.db.selectFrom('events').selectAll().where('ts', '>=', q.from).where('ts', '<=', q.to);
     if (q.type) query = query.where('type', '=', q.type);
     if (q.device) query = query.where('device_id', '=', q.device);
+    const { before } = q;
+    if (before) query = query.where((eb) => eb.or([eb('ts', '<', before.ts), eb.and([eb('ts', '=', before.ts), eb('id', '<', before.id)])]));
     const rows = await query.orderBy('ts', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
     return rows.map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }));
   }

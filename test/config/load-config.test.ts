@@ -22,10 +22,10 @@ describe('defaults', () => {
     expect(loaded.config).toEqual({
       name: 'Home',
       log: { level: 'info' },
-      http: { host: '127.0.0.1', port: 8080 },
+      http: { port: 8080, cors_origins: [], max_body_kb: 1024 },
       mqtt: { host: '0.0.0.0', port: 1883, allow_anonymous: false },
       storage: { data_dir: join(dir, 'data'), retention: { raw_days: 10, minute_days: 90, events_days: 365, entities: {} } },
-      discovery: { home_assistant: true, prefix: 'homeassistant' },
+      discovery: { home_assistant: true, prefix: 'homeassistant', require_approval: false },
       devices: {},
       plugins: {},
     });
@@ -35,14 +35,14 @@ describe('defaults', () => {
   it('treats sections with nothing under them as omitted', () => {
     const { run } = load('http:\n  # port: 9000\nlog:\nplugins:\n');
     const { config } = run();
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.http).toEqual({ port: 8080, cors_origins: [], max_body_kb: 1024 });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.plugins).toEqual({});
   });
 
   it('fills the defaults of a partly written section', () => {
     const { config } = load('http:\n  port: 9000\n').run();
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(config.http).toEqual({ port: 9000, cors_origins: [], max_body_kb: 1024 });
   });
 
   it('resolves data_dir against the config file folder', () => {
@@ -60,7 +60,7 @@ describe('schema errors', () => {
     const { file, run } = load('name: Test\nhttp:\n  host: 0.0.0.0\n  prot: 8081\n');
     const issues = issuesOf(run);
     expect(issues).toEqual([
-      { file, line: 4, col: 3, path: 'http.prot', message: 'unknown key "prot" (allowed: host, port) — did you mean "port"?' },
+      { file, line: 4, col: 3, path: 'http.prot', message: 'unknown key "prot" (allowed: host, port, cors_origins, max_body_kb) — did you mean "port"?' },
     ]);
   });
 
@@ -119,7 +119,7 @@ describe('schema errors', () => {
       'environment:HEARTH_MQTT_PORT: mqtt.port: must be integer (got "many")',
       `${file}:1:7: name: must be string (got 5)`,
       `${file}:3:10: log.level: must be one of: fatal, error, warn, info, debug, trace, silent (got "loud")`,
-      `${file}:5:3: http.hots: unknown key "hots" (allowed: host, port) — did you mean "host"?`,
+      `${file}:5:3: http.hots: unknown key "hots" (allowed: host, port, cors_origins, max_body_kb) — did you mean "host"?`,
       `${file}:6:9: http.port: must be >= 0 (got -1)`,
     ]);
   });

@@ -37,7 +37,7 @@ describe('Pico W ultrasonic firmware', () => {
 
     /** Starts the firmware as a device that has the secrets.py the hub generated. */
     async function provisionAndRun(): Promise<{ folder: string; password: string }> {
-      const response = await fetch(`${hub!.api}/api/devices`, { method: 'POST', body: JSON.stringify({ id: 'garage', name: 'Garage', kind: 'pico' }) });
+      const response = await fetch(`${hub!.api}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'garage', name: 'Garage', kind: 'pico' }) });
       expect(response.status).toBe(201);
       const { mqtt, secrets_file } = (await response.json()) as { mqtt: { password: string }; secrets_file: { name: string; content: string } };
       expect(secrets_file.name).toBe('secrets.py');

@@ -11,7 +11,7 @@ describe('availability by silence', () => {
     const steady = await connectDevice(hub.mqttUrl, 'steady');
     await announce(quiet, 'quiet', [{ key: 't', kind: 'sensor', unit: '°C' }], { offline_after: 1 });
     await announce(steady, 'steady', [{ key: 't', kind: 'sensor', unit: '°C' }]);
-    await eventually(async () => (await hub.get('/api/devices')).body.every((d: { online: boolean }) => d.online));
+    await eventually(async () => (await hub.get('/api/devices')).body.items.every((d: { online: boolean }) => d.online));
     const start = Date.now();
 
     // Still connected (no last will), just silent.
@@ -20,7 +20,7 @@ describe('availability by silence', () => {
     expect((await hub.get('/api/devices/quiet')).body.offline_after).toBe(1000);
     expect((await hub.get('/api/devices/steady')).body.online).toBe(true);
     const { body: events } = await hub.get('/api/events?type=device_offline');
-    expect(events.map((e: { device_id: string }) => e.device_id)).toEqual(['quiet']);
+    expect(events.items.map((e: { device_id: string }) => e.device_id)).toEqual(['quiet']);
     expect(hub.logs.some((l) => /^device quiet silent for \d+ s \(offline_after 1 s\): offline$/.test(l.msg))).toBe(true);
 
     await quiet.publishAsync('hearth/quiet/telemetry', JSON.stringify({ t: 4 }), { qos: 1 });

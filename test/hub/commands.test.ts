@@ -55,7 +55,7 @@ describe('POST /api/entities/:entity_id/commands', () => {
     expect(refused).toEqual({ status: 200, body: { id: expect.any(String), ok: false, error: 'interval must be at most 3600 s' } });
 
     const { body: log } = await hub.get('/api/events?type=command');
-    expect(log.map((e: { entity_id: string; data: { ok: boolean } }) => [e.entity_id, e.data.ok])).toEqual([
+    expect(log.items.map((e: { entity_id: string; data: { ok: boolean } }) => [e.entity_id, e.data.ok])).toEqual([
       ['number.esp_1_interval', false],
       ['switch.esp_1_relay', true],
     ]);
@@ -87,8 +87,10 @@ describe('POST /api/entities/:entity_id/commands', () => {
       status: 400,
       body: { error: { code: 'invalid_value', message: 'switch.esp_2_relay (switch) takes true/false or "on"/"off", got "maybe"' } },
     });
-    expect((await post('switch.esp_2_relay', '{"value": tru')).body.error.message).toBe('body: expected JSON such as {"value": true}');
-    expect((await post('switch.esp_2_relay', { valeu: true })).body.error.message).toBe('body: unknown key "valeu" (allowed: value, timeout_ms)');
+    expect((await post('switch.esp_2_relay', '{"value": tru')).body.error.code).toBe('invalid_json');
+    expect((await post('switch.esp_2_relay', { valeu: true })).body.error.details).toEqual([
+      { in: 'body', path: '/valeu', message: 'unknown key "valeu" (allowed: value, timeout_ms) — did you mean "value"?' },
+    ]);
     expect((await post('switch.nope', { value: true })).status).toBe(404);
   });
 });

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { announce, connectDevice, eventually, SECURE_BASE_CONFIG, startHub, tempDir, type TestHub } from '../support/hub.ts';
 
 const APPROVAL = 'discovery: { require_approval: true }\n';
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'hearth.js');
+const run = promisify(execFile);
 const DISTANCE = [{ key: 'distance', kind: 'sensor', unit: 'cm' }];
 
 // A Tasmota plug as it announces itself (abbreviated keys).
@@ -32,7 +37,7 @@ describe('discovery.require_approval', () => {
   const post = (path: string, body?: object) =>
     fetch(hub.api + path, { method: 'POST', ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
   const pending = async (status = 'pending') => (await hub.get(`/api/pending-devices?status=${status}`)).body.devices as Array<Record<string, unknown>>;
-  const events = async () => ((await hub.get('/api/events?from=0')).body as { events?: unknown[] }).events ?? (await hub.get('/api/events?from=0')).body;
+  const events = async () => (await hub.get('/api/events?from=0')).body.items as unknown[];
 
   it('holds a new native device until approved, then registers it from its held announce', async () => {
     hub = await startHub({ yaml: APPROVAL });
@@ -113,6 +118,13 @@ describe('discovery.require_approval', () => {
     const porch = await device('porch');
     await announce(porch, 'porch', DISTANCE);
     await eventually(async () => (await hub.get('/api/devices/porch')).body.entities?.length === 1);
+    expect(await pending()).toEqual([]);
+
+    // Also from another process, beside the running hub: the account is the approval.
+    await run(process.execPath, [BIN, 'device', 'add', 'shed'], { env: { ...process.env, HEARTH_CONFIG: join(hub.dir, 'hearth.yaml'), HEARTH_DATA_DIR: '' } });
+    const shed = await device('shed');
+    await announce(shed, 'shed', DISTANCE);
+    await eventually(async () => (await hub.get('/api/devices/shed')).body.entities?.length === 1);
     expect(await pending()).toEqual([]);
   });
 

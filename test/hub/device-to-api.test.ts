@@ -21,13 +21,13 @@ describe('a device over MQTT, seen through the API', () => {
     device = await connectDevice(hub.mqttUrl, 'pico-garage');
     await announce(device, 'pico-garage', PICO_ENTITIES, { name: 'Garage Pico', model: 'Pico W', manufacturer: 'Raspberry Pi', sw: '1.2.0' });
 
-    const { body: devices } = await eventually(async () => {
+    const { items: devices } = await eventually(async () => {
       const r = await hub.get('/api/devices');
-      return r.body.length === 1 ? r : undefined;
+      return r.body.items.length === 1 ? r.body : undefined;
     });
     expect(devices[0]).toMatchObject({ id: 'pico-garage', name: 'Garage Pico', model: 'Pico W', manufacturer: 'Raspberry Pi', sw_version: '1.2.0', plugin: 'mqtt', online: true });
 
-    const { body: entities } = await hub.get('/api/entities');
+    const { items: entities } = (await hub.get('/api/entities')).body;
     expect(entities.map((e: { entity_id: string }) => e.entity_id)).toEqual([
       'binary_sensor.pico_garage_motion',
       'sensor.pico_garage_distance',
@@ -104,7 +104,7 @@ describe('a device over MQTT, seen through the API', () => {
     device = undefined;
 
     hub = await hub.restart();
-    const { body: devices } = await hub.get('/api/devices');
+    const { items: devices } = (await hub.get('/api/devices')).body;
     expect(devices.map((d: { id: string }) => d.id)).toEqual(['pico-garage']);
     expect((await hub.get('/api/states/sensor.pico_garage_distance')).body).toMatchObject({ state: 55.5, last_changed: new Date(t0 + 1000).toISOString() });
     expect((await hub.get('/api/states/sensor.pico_garage_note')).body.state).toBe('kept');
@@ -114,8 +114,8 @@ describe('a device over MQTT, seen through the API', () => {
     // The entity id given at first sight stays, even when the device re-announces with a new name.
     device = await connectDevice(hub.mqttUrl, 'pico-garage');
     await announce(device, 'pico-garage', [{ ...PICO_ENTITIES[0], name: 'Distance to car' }]);
-    await eventually(async () => (await hub.get('/api/entities')).body.some((e: { name: string }) => e.name === 'Distance to car'));
-    expect((await hub.get('/api/entities')).body.map((e: { entity_id: string }) => e.entity_id)).toContain('sensor.pico_garage_distance');
+    await eventually(async () => (await hub.get('/api/entities')).body.items.some((e: { name: string }) => e.name === 'Distance to car'));
+    expect((await hub.get('/api/entities')).body.items.map((e: { entity_id: string }) => e.entity_id)).toContain('sensor.pico_garage_distance');
   });
 
   it('answers API mistakes with a clear JSON error', async () => {
@@ -127,7 +127,7 @@ describe('a device over MQTT, seen through the API', () => {
 
     device = await connectDevice(hub.mqttUrl, 'd1');
     await announce(device, 'd1', [{ key: 't', kind: 'sensor', unit: '°C' }]);
-    await eventually(async () => (await hub.get('/api/entities')).body.length === 1);
+    await eventually(async () => (await hub.get('/api/entities')).body.items.length === 1);
     const bad = await hub.get('/api/history/sensor.d1_t?from=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('from: "yesterday" is neither ISO 8601');
@@ -141,7 +141,7 @@ describe('a device over MQTT, seen through the API', () => {
     const response = await fetch(hub.api + '/');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain("fetch('/api/devices')");
+    expect(await response.text()).toContain("fetch('/api/devices?limit=1000')");
   });
 
   it('reports broker, store and plugins in /api/health', async () => {

@@ -22,7 +22,7 @@ describe('the hub as a client of an external Mosquitto', () => {
     // A device as a separate program (Debian's mosquitto_pub), with its own account.
     const device = { username: 'esp-x', password: 'device-secret-2', qos: 1 as const };
     await broker.pub('hearth/esp-x/announce', JSON.stringify({ entities: [{ key: 't', kind: 'sensor', unit: '°C' }, { key: 'relay', kind: 'switch' }] }), { ...device, retain: true });
-    await eventually(async () => (await hub!.get('/api/entities')).body.length === 2);
+    await eventually(async () => (await hub!.get('/api/entities')).body.items.length === 2);
     await broker.pub('hearth/esp-x/telemetry', JSON.stringify({ t: 19.25 }), device);
     await eventually(async () => (await hub!.get('/api/states/sensor.esp_x_t')).body.state === 19.25);
 
@@ -33,7 +33,11 @@ describe('the hub as a client of an external Mosquitto', () => {
       const { id, value } = JSON.parse(raw.toString()) as { id: string; value: boolean };
       void client.publishAsync(`${topic}/ack`, JSON.stringify({ id, ok: true, value }), { qos: 1 });
     });
-    const response = await fetch(`${hub.api}/api/entities/switch.esp_x_relay/commands`, { method: 'POST', body: JSON.stringify({ value: true }) });
+    const response = await fetch(`${hub.api}/api/entities/switch.esp_x_relay/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: true }),
+    });
     expect(await response.json()).toMatchObject({ ok: true, value: true });
     await client.endAsync();
 

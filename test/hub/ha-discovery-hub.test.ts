@@ -30,7 +30,7 @@ describe('Home Assistant discovery in the running hub', () => {
   it('makes an ESPHome sensor appear with its live value', async () => {
     hub = await startHub();
     await publishEsphome();
-    const entity = await eventually(async () => (await hub.get('/api/entities')).body[0]);
+    const entity = await eventually(async () => (await hub.get('/api/entities')).body.items[0]);
     expect(entity).toMatchObject({ plugin: 'ha-discovery', kind: 'sensor', unit: '°C', device_class: 'temperature', unique_id: 'ESPsensortemperature' });
     await eventually(async () => (await hub.get(`/api/states/${entity.entity_id}`)).body.state === 21.4);
     expect((await hub.get(`/api/devices/${entity.device_id}`)).body).toMatchObject({ name: 'livingroom', model: 'esp32dev', online: true });
@@ -40,7 +40,7 @@ describe('Home Assistant discovery in the running hub', () => {
     hub = await startHub({ yaml: 'discovery: { home_assistant: false }\n' });
     await publishEsphome();
     await new Promise((r) => setTimeout(r, 200));
-    expect((await hub.get('/api/entities')).body).toEqual([]);
+    expect((await hub.get('/api/entities')).body.items).toEqual([]);
   });
 
   it('sends commands to a discovered switch and takes its reported state as the acknowledgement', async () => {
@@ -60,11 +60,15 @@ describe('Home Assistant discovery in the running hub', () => {
     });
     await plug.publishAsync('homeassistant/switch/ABC123/RL_1/config', JSON.stringify(config), { qos: 1, retain: true });
     await plug.publishAsync('tele/tasmota_ABC123/STATE', JSON.stringify({ POWER: 'OFF' }));
-    const entity = await eventually(async () => (await hub.get('/api/entities')).body.find((e: { kind: string }) => e.kind === 'switch'));
+    const entity = await eventually(async () => (await hub.get('/api/entities')).body.items.find((e: { kind: string }) => e.kind === 'switch'));
     await eventually(async () => (await hub.get(`/api/states/${entity.entity_id}`)).body.state === false);
 
     const send = async (body: object) => {
-      const response = await fetch(`${hub.api}/api/entities/${entity.entity_id}/commands`, { method: 'POST', body: JSON.stringify(body) });
+      const response = await fetch(`${hub.api}/api/entities/${entity.entity_id}/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as any };
     };
     expect(await send({ value: true })).toEqual({ status: 200, body: { id: expect.any(String), ok: true, value: true } });

@@ -67,7 +67,8 @@ describe('GET /api/history', () => {
     expect(await ask('step=1s&from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z')).toBe(
       'step: 1s over this range gives more than 10000 buckets; widen the step or narrow the range',
     );
-    expect(await ask('points=1')).toBe('points: expected an integer from 2 to 10000, got "1"');
-    expect(await ask('format=xml')).toBe('format: expected json or csv, got "xml"');
+    const details = async (query: string) => (await hub.get(`/api/history/sensor.probe_temp?${query}`)).body.error?.details;
+    expect(await details('points=1')).toEqual([{ in: 'query', path: '/points', message: 'must be >= 2' }]);
+    expect(await details('format=xml')).toEqual([{ in: 'query', path: '/format', message: expect.stringMatching(/json.*csv/) }]);
   });
 });

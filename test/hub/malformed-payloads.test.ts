@@ -19,7 +19,7 @@ describe('malformed device messages', () => {
       { key: 'distance', kind: 'sensor', unit: 'cm' },
       { key: 'motion', kind: 'binary_sensor' },
     ]);
-    await eventually(async () => (await hub.get('/api/entities')).body.length === 2);
+    await eventually(async () => (await hub.get('/api/entities')).body.items.length === 2);
 
     const t0 = Date.now() - 100_000;
     const send = (topic: string, payload: string) => device.publishAsync(topic, payload, { qos: 1 });
@@ -76,6 +76,6 @@ describe('malformed device messages', () => {
     await device.publishAsync('hearth/bad id!/announce', JSON.stringify({ entities: [] }), { qos: 1 });
     await eventually(() => warnings().length === 1);
     expect(warnings()[0]).toMatchObject({ topic: 'hearth/bad id!/announce', reason: 'invalid_topic' });
-    expect((await hub.get('/api/devices')).body).toEqual([]);
+    expect((await hub.get('/api/devices')).body).toEqual({ items: [], next_cursor: null });
   });
 });

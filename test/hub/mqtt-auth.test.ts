@@ -18,7 +18,7 @@ describe('MQTT accounts and topic ACLs (embedded broker, default settings)', () 
   });
 
   const provision = async (id: string, kind = 'generic') => {
-    const response = await fetch(`${hub.api}/api/devices`, { method: 'POST', body: JSON.stringify({ id, kind }) });
+    const response = await fetch(`${hub.api}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, kind }) });
     expect(response.status).toBe(201);
     return (await response.json()) as { mqtt: { username: string; password: string; port: number }; secrets_file: { name: string; content: string } | null };
   };

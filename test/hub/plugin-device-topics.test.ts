@@ -52,7 +52,7 @@ describe('what plugins may do with devices that are not theirs', () => {
   });
 
   const provision = async (id: string) => {
-    const response = await fetch(`${hub.api}/api/devices`, { method: 'POST', body: JSON.stringify({ id }) });
+    const response = await fetch(`${hub.api}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) });
     return ((await response.json()) as { mqtt: { password: string } }).mqtt.password;
   };
   const connect = async (username?: string, password?: string) => {

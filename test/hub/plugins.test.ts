@@ -188,7 +188,7 @@ describe('plugin boundaries', () => {
       return p.status === 'failed' ? p : undefined;
     });
     expect(intruder).toMatchObject({ status: 'failed', error: 'setup failed: device "counter" belongs to "counter", not to plugin "intruder"' });
-    expect((await hub.get('/api/entities')).body.map((e: { entity_id: string }) => e.entity_id)).toEqual(['sensor.counter_seen']);
+    expect((await hub.get('/api/entities')).body.items.map((e: { entity_id: string }) => e.entity_id)).toEqual(['sensor.counter_seen']);
   });
 });
 

@@ -23,7 +23,7 @@ describe('retention', () => {
     await eventually(async () => (await hub.get('/api/states/sensor.cellar_temp')).body.state === 19);
     const rawOld = () => hub.get(`/api/history/sensor.cellar_temp?from=${old}&to=${old + 10 * 60_000}&points=10000`);
     expect((await rawOld()).body.points).toHaveLength(10);
-    expect((await hub.get(`/api/events?type=motion_started&from=0`)).body).toHaveLength(1);
+    expect((await hub.get(`/api/events?type=motion_started&from=0`)).body.items).toHaveLength(1);
 
     await hub.stop();
     hub = await startHub({ dir: hub.dir, yaml: 'storage: { retention: { raw_days: 1 } }', timing: { firstPurgeMs: 10 } });
@@ -37,6 +37,6 @@ describe('retention', () => {
     expect(recentRaw.body.points).toHaveLength(10);
     const hourly = await hub.get(`/api/history/sensor.cellar_temp?from=${old}&to=${old + HOUR - 1}&step=1h`);
     expect(hourly.body).toMatchObject({ resolution: '1h', points: [{ ts: new Date(old).toISOString(), min: 10, max: 19, count: 10 }] });
-    expect((await hub.get(`/api/events?type=motion_started&from=0`)).body).toEqual([]);
+    expect((await hub.get(`/api/events?type=motion_started&from=0`)).body.items).toEqual([]);
   });
 });

@@ -48,7 +48,7 @@ async function setup(prefix?: string): Promise<Setup> {
   const recorded: Array<{ entity: number; value: number }> = [];
   const states = new StateMachine(db, entities, bus, (entity, _ts, value) => void recorded.push({ entity, value }));
   const broker = await EmbeddedBroker.start({ host: '127.0.0.1', port: 0, log });
-  const metrics = createMetrics({ pendingReadings: () => 0 });
+  const metrics = createMetrics({ pendingReadings: () => 0, readingsWritten: () => 0, pluginStatuses: () => [] });
   const ha = new HaDiscovery({ mqtt: broker, devices, entities, states, log, metrics, prefix });
   await ha.start();
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { clientId: 'device-sim', reconnectPeriod: 0 });
@@ -393,7 +393,7 @@ describe('HaDiscovery prefix and birth message', () => {
     const devices = new DeviceRegistry(db, bus);
     const entities = new EntityRegistry(db, bus);
     const states = new StateMachine(db, entities, bus, () => {});
-    const ha = new HaDiscovery({ mqtt: broker, devices, entities, states, log, metrics: createMetrics({ pendingReadings: () => 0 }), prefix: 'custom' });
+    const ha = new HaDiscovery({ mqtt: broker, devices, entities, states, log, metrics: createMetrics({ pendingReadings: () => 0, readingsWritten: () => 0, pluginStatuses: () => [] }), prefix: 'custom' });
     await ha.start();
     const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 0 });
     try {

@@ -51,7 +51,7 @@ log: { level: debug }
 export const SECURE_BASE_CONFIG = BASE_CONFIG.replace(', allow_anonymous: true', '');
 
 export async function startHub(
-  options: { dir?: string; yaml?: string; timing?: HubOptions['timing']; base?: string } = {},
+  options: { dir?: string; yaml?: string; timing?: HubOptions['timing']; base?: string; clock?: HubOptions['clock'] } = {},
 ): Promise<TestHub> {
   const dir = options.dir ?? tempDir();
   const file = join(dir, 'hearth.yaml');
@@ -67,6 +67,7 @@ export async function startHub(
     config: loadConfig(file, { env: {} }),
     log: pino({ level: 'debug' }, capture),
     timing: options.timing,
+    clock: options.clock,
   });
   const api = `http://127.0.0.1:${hub.httpPort}`;
   const testHub: TestHub = {

@@ -21,6 +21,7 @@ describe('DeviceRegistry.upsert', () => {
     expect(device).toEqual({
       id: 'pico-garage',
       name: 'pico-garage',
+      name_by_user: null,
       manufacturer: null,
       model: null,
       sw_version: null,
@@ -53,6 +54,7 @@ describe('DeviceRegistry.upsert', () => {
     expect(device).toEqual({
       id: 'd1',
       name: 'First',
+      name_by_user: null,
       manufacturer: 'Acme',
       model: 'M2',
       sw_version: null,
@@ -80,6 +82,7 @@ describe('DeviceRegistry.upsert', () => {
     expect(reopened.devices.get('d1')).toEqual({
       id: 'd1',
       name: 'One',
+      name_by_user: null,
       manufacturer: 'Acme',
       model: 'X',
       sw_version: null,

@@ -48,6 +48,7 @@ describe('EntityRegistry.upsert: creating', () => {
       key: 'distance',
       kind: 'sensor',
       name: 'Distance',
+      name_by_user: null,
       unit: 'cm',
       device_class: 'distance',
       state_class: 'measurement',

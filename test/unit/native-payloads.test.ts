@@ -38,6 +38,7 @@ function entity(overrides: Partial<Entity>): Entity {
     key: 'distance',
     kind: 'sensor',
     name: 'distance',
+    name_by_user: null,
     unit: null,
     device_class: null,
     state_class: null,

@@ -1,31 +1,45 @@
 import { Hono } from 'hono';
 import { CommandError, type CommandRouter } from '../../commands/router.ts';
 import type { EntityRegistry } from '../../registry/entities.ts';
-import { apiError, badRequest, notFound } from '../errors.ts';
+import { notFoundResponse } from '../api-schema.ts';
+import { apiError, notFound } from '../errors.ts';
+import { spec } from '../route-spec.ts';
 
 const STATUS = { unsupported: 400, invalid_value: 400, no_handler: 400, offline: 409, timeout: 504 } as const;
 
-/**
- * `POST /api/entities/:entity_id/commands` with `{"value": …, "timeout_ms"?: 5000}`:
- * sends the command and answers with the device's acknowledgement.
- */
+const send = spec({
+  summary: 'Send a command to an entity and wait for the device to acknowledge it',
+  description: 'A switch takes true/false or "on"/"off", a number a number, a select or text a string, a light true/false or an object; a button no value.',
+  tags: ['entities'],
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      value: { description: 'what to set; its type depends on the entity kind' },
+      timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000, default: 5000, description: 'how long to wait for the acknowledgement' },
+    },
+  },
+  responses: {
+    200: {
+      description: "the device's acknowledgement",
+      schema: {
+        type: 'object',
+        required: ['id', 'ok'],
+        properties: { id: { type: 'string' }, ok: { type: 'boolean' }, value: { description: 'the value the device applied' }, error: { type: 'string' } },
+      },
+    },
+    400: { description: 'invalid request, or a value or entity that takes no such command' },
+    404: notFoundResponse('entity'),
+    409: { description: 'the device is offline' },
+    504: { description: 'the device did not acknowledge in time' },
+  },
+});
+
 export function commandRoutes(entities: EntityRegistry, router: CommandRouter): Hono {
-  return new Hono().post('/:entity_id/commands', async (c) => {
+  return new Hono().post('/:entity_id/commands', send, async (c) => {
     const entity = entities.get(c.req.param('entity_id'));
     if (!entity) throw notFound(`no entity "${c.req.param('entity_id')}"`);
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      throw badRequest('body: expected JSON such as {"value": true}');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('body: expected a JSON object such as {"value": true}');
-    const { value, timeout_ms: timeoutMs = 5000, ...rest } = body as Record<string, unknown>;
-    const unknown = Object.keys(rest);
-    if (unknown.length > 0) throw badRequest(`body: unknown key "${unknown[0]}" (allowed: value, timeout_ms)`);
-    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 60_000) {
-      throw badRequest('body.timeout_ms: expected an integer from 100 to 60000');
-    }
+    const { value, timeout_ms: timeoutMs } = c.req.valid('json');
     try {
       return c.json(await router.send({ entity, value, timeoutMs }));
     } catch (error) {

@@ -1,10 +1,13 @@
 import { Hono } from 'hono';
 import { DEVICE_KINDS, type DeviceKind, type SecretsFile } from '../../auth/device-snippets.ts';
-import type { Device } from '../../registry/devices.ts';
-import type { DeviceRegistry } from '../../registry/devices.ts';
+import { DEVICE_ID_PATTERN, type Device, type DeviceRegistry } from '../../registry/devices.ts';
 import type { EntityRegistry } from '../../registry/entities.ts';
+import type { RoomRegistry } from '../../registry/rooms.ts';
 import type { StateMachine } from '../../states/state-machine.ts';
-import { badRequest, notFound } from '../errors.ts';
+import { Device as DeviceSchema, DeviceDetail, includeHidden, notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
+import { conflict, notFound } from '../errors.ts';
+import { mapPage, pageOf, type Keyset } from '../pagination.ts';
+import { spec } from '../route-spec.ts';
 import { deviceJson, entityJson, stateJson } from '../serialize.ts';
 
 /** What the API can do to devices beyond reading them: the hub provides it. */
@@ -20,57 +23,138 @@ export interface Provisioned {
   secrets_file: SecretsFile | null;
 }
 
-const ADD_KEYS = ['id', 'name', 'room', 'kind'];
-
-export function deviceRoutes(devices: DeviceRegistry, entities: EntityRegistry, states: StateMachine, admin: DeviceAdmin): Hono {
-  const provisioned = (p: Provisioned) => ({ ...p, device: deviceJson(p.device) });
-  return new Hono()
-    .post('/', async (c) => {
-      const body = await jsonObject(c.req.json());
-      const unknown = Object.keys(body).find((k) => !ADD_KEYS.includes(k));
-      if (unknown) throw badRequest(`body: unknown key "${unknown}" (allowed: ${ADD_KEYS.join(', ')})`);
-      const { id, name, room, kind = 'generic' } = body;
-      if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) throw badRequest('body.id: 1-64 letters, digits, "_" or "-", starting with a letter or digit');
-      if (devices.get(id)) throw badRequest(`body.id: device "${id}" exists; rotate its password with POST /api/devices/${id}/credentials`);
-      for (const [key, value] of Object.entries({ name, room })) {
-        if (value !== undefined && (typeof value !== 'string' || value.length === 0)) throw badRequest(`body.${key}: expected non-empty text`);
-      }
-      if (!DEVICE_KINDS.includes(kind as DeviceKind)) throw badRequest(`body.kind: expected one of ${DEVICE_KINDS.join(', ')}`);
-      const result = await admin.provision({ id, kind: kind as DeviceKind, ...(name ? { name: name as string } : {}), ...(room ? { room: room as string } : {}) });
-      return c.json(provisioned(result), 201);
-    })
-    .post('/:id/credentials', async (c) => {
-      const id = c.req.param('id');
-      if (!devices.get(id)) throw notFound(`no device "${id}"`);
-      const kind = c.req.query('kind') ?? 'generic';
-      if (!DEVICE_KINDS.includes(kind as DeviceKind)) throw badRequest(`kind: expected one of ${DEVICE_KINDS.join(', ')}`);
-      return c.json(provisioned(await admin.rotate(id, kind as DeviceKind)));
-    })
-    .delete('/:id', async (c) => {
-      const id = c.req.param('id');
-      if (!devices.get(id)) throw notFound(`no device "${id}"`);
-      await admin.remove(id);
-      return c.body(null, 204);
-    })
-    .get('/', (c) => c.json(devices.list().map(deviceJson)))
-    .get('/:id', (c) => {
-      const device = devices.get(c.req.param('id'));
-      if (!device) throw notFound(`no device "${c.req.param('id')}"`);
-      const withStates = entities.forDevice(device.id).map((entity) => {
-        const state = states.get(entity.entity_id);
-        return { ...entityJson(entity), state: state ? stateJson(state) : null };
-      });
-      return c.json({ ...deviceJson(device), entities: withStates });
-    });
+export interface DeviceRouteDeps {
+  devices: DeviceRegistry;
+  entities: EntityRegistry;
+  states: StateMachine;
+  rooms: RoomRegistry;
+  admin: DeviceAdmin;
 }
 
-async function jsonObject(body: Promise<unknown>): Promise<Record<string, unknown>> {
-  let value: unknown;
-  try {
-    value = await body;
-  } catch {
-    throw badRequest('body: expected JSON such as {"id": "garage-pico", "kind": "pico"}');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('body: expected a JSON object');
-  return value as Record<string, unknown>;
+const byId: Keyset<Device> = { list: 'devices', arity: 1, key: (d) => [d.id] };
+
+const kind = { enum: DEVICE_KINDS, default: 'generic', description: 'which secrets file to return: secrets.py for a Pico, secrets.h for an ESP32' } as const;
+
+const provisionedSchema = {
+  type: 'object',
+  required: ['device', 'mqtt', 'secrets_file'],
+  properties: {
+    device: DeviceSchema,
+    mqtt: {
+      type: 'object',
+      description: 'the MQTT account; the password is shown this once',
+      properties: { username: { type: 'string' }, password: { type: 'string' }, host: { type: 'string' }, port: { type: ['integer', 'null'] } },
+    },
+    secrets_file: { type: ['object', 'null'], description: 'the file to flash, for kind pico or esp32' },
+  },
+} as const;
+
+const list = spec({
+  summary: 'List devices',
+  query: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { ...pageQuery, room: { type: 'string', description: 'only the devices in this room (its id)' } },
+  },
+  responses: { 200: { description: 'a page of devices, by id', schema: pageSchema(DeviceSchema) } },
+});
+
+const getOne = spec({
+  summary: 'Get a device with its entities and their states',
+  query: { type: 'object', additionalProperties: false, properties: { include_hidden: includeHidden } },
+  responses: { 200: { description: 'the device', schema: DeviceDetail }, 404: notFoundResponse('device') },
+});
+
+const create = spec({
+  summary: 'Create a device and its MQTT account',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['id'],
+    properties: {
+      id: { type: 'string', pattern: DEVICE_ID_PATTERN.source, description: '1-64 letters, digits, "_" or "-"; its MQTT username and topic level' },
+      name: { type: 'string', minLength: 1, maxLength: 100 },
+      room: { type: 'string', minLength: 1, maxLength: 100, description: 'a room name; created when new' },
+      kind,
+    },
+  },
+  responses: { 201: { description: 'the device and its account', schema: provisionedSchema }, 409: { description: 'the id is taken' } },
+});
+
+const rotate = spec({
+  summary: "Give a device a new MQTT password (its current connection is dropped)",
+  query: { type: 'object', additionalProperties: false, properties: { kind } },
+  responses: { 200: { description: 'the new account', schema: provisionedSchema }, 404: notFoundResponse('device') },
+});
+
+const update = spec({
+  summary: 'Rename a device or move it to a room',
+  description: 'A name given here stays when the device announces another. `room` is a room id or name (a new name creates the room); null takes the device out of its room.',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100 },
+      room: { type: ['string', 'null'], minLength: 1, maxLength: 100 },
+    },
+  },
+  responses: { 200: { description: 'the device as it is now', schema: DeviceDetail }, 404: notFoundResponse('device') },
+});
+
+const remove = spec({
+  summary: 'Delete a device with its entities, states and MQTT account (its connection is dropped)',
+  responses: { 204: { description: 'deleted' }, 404: notFoundResponse('device') },
+});
+
+export function deviceRoutes(deps: DeviceRouteDeps): Hono {
+  const { devices, entities, states, rooms, admin } = deps;
+  const provisioned = (p: Provisioned) => ({ ...p, device: deviceJson(p.device) });
+  const existing = (id: string): Device => {
+    const device = devices.get(id);
+    if (!device) throw notFound(`no device "${id}"`);
+    return device;
+  };
+  const detail = (device: Device, withHidden: boolean) => ({
+    ...deviceJson(device),
+    entities: entities
+      .forDevice(device.id)
+      .filter((entity) => withHidden || !entity.hidden)
+      .map((entity) => {
+        const state = states.get(entity.entity_id);
+        return { ...entityJson(entity), state: state ? stateJson(state) : null };
+      }),
+  });
+  /** A room by id, else by name (any case), else a new room of that name. */
+  const roomFor = async (idOrName: string) =>
+    rooms.get(idOrName) ?? rooms.list().find((r) => r.name.toLowerCase() === idOrName.toLowerCase()) ?? (await rooms.ensure(idOrName));
+
+  return new Hono()
+    .get('/', list, (c) => {
+      const { room, ...page } = c.req.valid('query');
+      const inRoom = room === undefined ? devices.all() : [...devices.all()].filter((d) => d.room_id === room);
+      return c.json(mapPage(pageOf(byId, inRoom, page), deviceJson));
+    })
+    .post('/', create, async (c) => {
+      const { id, name, room, kind } = c.req.valid('json');
+      if (devices.get(id)) throw conflict(`device "${id}" exists; rotate its password with POST /api/devices/${id}/credentials`);
+      const result = await admin.provision({ id, kind, ...(name ? { name } : {}), ...(room ? { room } : {}) });
+      return c.json(provisioned(result), 201);
+    })
+    .get('/:id', getOne, (c) => c.json(detail(existing(c.req.param('id')), c.req.valid('query').include_hidden)))
+    .patch('/:id', update, async (c) => {
+      const device = existing(c.req.param('id'));
+      const { name, room } = c.req.valid('json');
+      if (name !== undefined) await devices.rename(device.id, name);
+      if (room !== undefined) await devices.setRoom(device.id, room === null ? null : (await roomFor(room)).id);
+      return c.json(detail(device, false));
+    })
+    .post('/:id/credentials', rotate, async (c) => {
+      const device = existing(c.req.param('id'));
+      return c.json(provisioned(await admin.rotate(device.id, c.req.valid('query').kind)));
+    })
+    .delete('/:id', remove, async (c) => {
+      await admin.remove(existing(c.req.param('id')).id);
+      return c.body(null, 204);
+    });
 }

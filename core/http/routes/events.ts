@@ -1,14 +1,48 @@
 import { Hono } from 'hono';
-import type { EventLog } from '../../store/event-log.ts';
+import type { EventLog, LoggedEvent } from '../../store/event-log.ts';
+import { LoggedEvent as EventSchema, pageQuery, pageSchema } from '../api-schema.ts';
+import { decodeCursor, encodeCursor, mapPage, type Page } from '../pagination.ts';
+import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
-import { parseIntParam, parseTimeRange } from '../time-params.ts';
+import { parseTimeRange } from '../time-params.ts';
 
-/** `GET /api/events?from=&to=&type=&device=&limit=`: the event log, newest first, the last 24 hours by default. */
+const LIST = 'events';
+
+const list = spec({
+  summary: 'Read the event log, newest first',
+  description: 'Motion started and ended, doors, devices online and offline, commands, plugin events. The last 24 hours unless `from`/`to` say otherwise.',
+  query: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      from: { type: 'string', description: 'ISO 8601 or ms since the epoch; default 24 hours before `to`' },
+      to: { type: 'string', description: 'ISO 8601 or ms since the epoch; default now' },
+      type: { type: 'string', description: 'e.g. motion_started, device_offline' },
+      device: { type: 'string', description: 'a device id' },
+      ...pageQuery,
+    },
+  },
+  responses: { 200: { description: 'a page of events', schema: pageSchema(EventSchema) } },
+});
+
+/** `GET /api/events`: keyset pages over (ts, id) descending, so events logged meanwhile never shift a page. */
 export function eventRoutes(events: EventLog): Hono {
-  return new Hono().get('/', async (c) => {
-    const { from, to } = parseTimeRange(c.req.query('from'), c.req.query('to'));
-    const limit = parseIntParam('limit', c.req.query('limit'), 1000, 1, 10_000);
-    const found = await events.query({ from, to, limit, type: c.req.query('type'), device: c.req.query('device') });
-    return c.json(found.map((e) => ({ ...e, ts: iso(e.ts) })));
+  return new Hono().get('/', list, async (c) => {
+    const query = c.req.valid('query');
+    const { from, to } = parseTimeRange(query.from, query.to);
+    const after = query.cursor === undefined ? undefined : decodeCursor(LIST, query.cursor, 2);
+    // One more than asked: whether it exists says if there is a next page.
+    const found = await events.query({
+      from,
+      to,
+      limit: query.limit + 1,
+      ...(query.type === undefined ? {} : { type: query.type }),
+      ...(query.device === undefined ? {} : { device: query.device }),
+      ...(after ? { before: { ts: Number(after[0]), id: Number(after[1]) } } : {}),
+    });
+    const items = found.slice(0, query.limit);
+    const last = items.at(-1);
+    const page: Page<LoggedEvent> = { items, next_cursor: found.length > query.limit && last ? encodeCursor(LIST, [last.ts, last.id]) : null };
+    return c.json(mapPage(page, (e) => ({ ...e, ts: iso(e.ts) })));
   });
 }

@@ -1,31 +1,42 @@
 import { Hono } from 'hono';
-import type { PairingWindow } from '../../auth/pairing.ts';
-import { badRequest } from '../errors.ts';
+import { MAX_PAIRING_MINUTES, type PairingWindow } from '../../auth/pairing.ts';
+import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
 
-/** `POST /api/pairing {"minutes": 5}` opens the pairing window and returns its key once; `GET` shows it; `DELETE` shuts it. */
+const until = { type: ['string', 'null'], format: 'date-time', description: 'when the window shuts' } as const;
+
+const show = spec({
+  summary: 'Show whether the pairing window is open',
+  responses: { 200: { description: 'the window', schema: { type: 'object', required: ['open', 'until'], properties: { open: { type: 'boolean' }, until } } } },
+});
+
+const open = spec({
+  summary: 'Open the pairing window',
+  description: 'New devices may join with the key until it shuts; the key is shown this once.',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { minutes: { type: 'integer', minimum: 1, maximum: MAX_PAIRING_MINUTES, default: 5 } },
+  },
+  bodyOptional: true,
+  responses: {
+    201: { description: 'the key and when the window shuts', schema: { type: 'object', required: ['key', 'until'], properties: { key: { type: 'string' }, until } } },
+  },
+});
+
+const shut = spec({ summary: 'Shut the pairing window', responses: { 204: { description: 'shut' } } });
+
 export function pairingRoutes(pairing: PairingWindow): Hono {
   return new Hono()
-    .get('/', async (c) => {
-      const until = await pairing.openUntil();
-      return c.json({ open: until !== null, until: iso(until) });
+    .get('/', show, async (c) => {
+      const openUntil = await pairing.openUntil();
+      return c.json({ open: openUntil !== null, until: iso(openUntil) });
     })
-    .post('/', async (c) => {
-      let body: unknown;
-      try {
-        body = await c.req.json();
-      } catch {
-        throw badRequest('body: expected JSON such as {"minutes": 5}');
-      }
-      const minutes = (body as { minutes?: unknown } | null)?.minutes ?? 5;
-      try {
-        const { key, until } = await pairing.open(minutes as number);
-        return c.json({ key, until: iso(until) }, 201);
-      } catch (error) {
-        throw badRequest(`body.${(error as Error).message}`);
-      }
+    .post('/', open, async (c) => {
+      const { key, until: shutsAt } = await pairing.open(c.req.valid('json').minutes);
+      return c.json({ key, until: iso(shutsAt) }, 201);
     })
-    .delete('/', async (c) => {
+    .delete('/', shut, async (c) => {
       await pairing.close();
       return c.body(null, 204);
     });

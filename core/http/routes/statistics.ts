@@ -2,16 +2,63 @@ import { Hono } from 'hono';
 import type { DeviceRegistry } from '../../registry/devices.ts';
 import type { EntityRegistry } from '../../registry/entities.ts';
 import type { RoomRegistry } from '../../registry/rooms.ts';
-import type { Period } from '../../store/local-periods.ts';
 import { consumption } from '../../store/statistics.ts';
 import type { TimeSeriesStore } from '../../store/timeseries.ts';
-import { badRequest } from '../errors.ts';
+import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
 import { parseTimeRange } from '../time-params.ts';
 
-const PERIODS = ['hour', 'day', 'month'] as const;
-const GROUPS = ['room', 'device', 'entity'] as const;
 const DEFAULT_SPAN_MS = 7 * 86_400_000;
+
+const time = { type: 'string', format: 'date-time' } as const;
+
+const consumptionSpec = spec({
+  summary: 'Consumption of counters (energy, water, gas meters) per period',
+  description:
+    'How much every `total_increasing` counter went up per hour, local day or month, summed per room, device or entity. Counters of different units are never added together: each group is per unit. The last 7 days unless `from`/`to` say otherwise.',
+  query: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      period: { enum: ['hour', 'day', 'month'], default: 'day' },
+      group: { enum: ['room', 'device', 'entity'], default: 'room' },
+      device_class: { type: 'string', description: 'only counters of this class, e.g. energy' },
+      from: { type: 'string', description: 'ISO 8601 or ms since the epoch' },
+      to: { type: 'string', description: 'ISO 8601 or ms since the epoch' },
+    },
+  },
+  responses: {
+    200: {
+      description: 'the groups and their buckets',
+      schema: {
+        type: 'object',
+        required: ['period', 'group', 'time_zone', 'from', 'to', 'groups'],
+        properties: {
+          period: { type: 'string' },
+          group: { type: 'string' },
+          time_zone: { type: 'string' },
+          from: time,
+          to: time,
+          groups: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['key', 'name', 'unit', 'entities', 'total', 'buckets'],
+              properties: {
+                key: { type: ['string', 'null'], description: 'room or device id, or entity id; null for no room/device' },
+                name: { type: 'string' },
+                unit: { type: ['string', 'null'] },
+                entities: { type: 'array', items: { type: 'string' } },
+                total: { type: 'number' },
+                buckets: { type: 'array', items: { type: 'object', required: ['ts', 'value'], properties: { ts: time, value: { type: 'number' } } } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+});
 
 export interface StatisticsDeps {
   store: TimeSeriesStore;
@@ -21,22 +68,15 @@ export interface StatisticsDeps {
   timeZone: string;
 }
 
-/**
- * `GET /api/statistics/consumption?period=day&group=room&device_class=energy&from=&to=`:
- * how much every `total_increasing` counter went up per hour, local day or
- * month, summed per room, device or entity ("daily power consumption by room").
- * Counters of different units are never added together: each group is per unit.
- */
+/** "Daily power consumption by room": see the spec above. */
 export function statisticsRoutes(deps: StatisticsDeps): Hono {
-  return new Hono().get('/consumption', async (c) => {
-    const period = oneOf('period', c.req.query('period') ?? 'day', PERIODS);
-    const group = oneOf('group', c.req.query('group') ?? 'room', GROUPS);
-    const deviceClass = c.req.query('device_class');
-    const { from, to } = parseTimeRange(c.req.query('from'), c.req.query('to'), DEFAULT_SPAN_MS);
+  return new Hono().get('/consumption', consumptionSpec, async (c) => {
+    const { period, group, device_class: deviceClass, ...range } = c.req.valid('query');
+    const { from, to } = parseTimeRange(range.from, range.to, DEFAULT_SPAN_MS);
     const counters = deps.entities
       .list()
       .filter((e) => e.state_class === 'total_increasing' && (!deviceClass || e.device_class === deviceClass));
-    const series = await consumption(deps.store, counters, { from, to, period: period as Period, timeZone: deps.timeZone });
+    const series = await consumption(deps.store, counters, { from, to, period, timeZone: deps.timeZone });
 
     const groups = new Map<string, { key: string | null; name: string; unit: string | null; entities: string[]; buckets: Map<number, number> }>();
     for (const { entity, buckets } of series) {
@@ -63,11 +103,6 @@ export function statisticsRoutes(deps: StatisticsDeps): Hono {
       }),
     });
   });
-}
-
-function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw badRequest(`${name}: expected one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
 }
 
 /** Sums of floats pick up noise like 0.30000000000000004 kWh. */

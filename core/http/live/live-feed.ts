@@ -1,0 +1,157 @@
+import type { Logger } from 'pino';
+import type { EventBus, Unsubscribe } from '../../events/bus.ts';
+import type { HubEvents } from '../../events/hub-events.ts';
+import { iso, stateJson } from '../serialize.ts';
+import { LIVE_EVENT_TYPES, matches, type Filterable, type LiveEventType, type LiveFilter } from './filters.ts';
+
+/**
+ * One message of the live stream. Its data is made (and serialized, once for
+ * every client) only when a client first needs it: most events of a busy hub
+ * pass through the buffer without anyone listening.
+ */
+export class LiveEvent implements Filterable {
+  private made?: { data: unknown; json: string };
+
+  constructor(
+    readonly id: number,
+    /** a hub event, or `reset`: events the client asked to resume from are gone, it should reload the full state */
+    readonly type: LiveEventType | 'reset',
+    readonly entity_id: string | null,
+    readonly device_id: string | null,
+    private readonly make: () => unknown,
+  ) {}
+
+  get data(): unknown {
+    return this.once().data;
+  }
+
+  /** `data` as JSON */
+  get json(): string {
+    return this.once().json;
+  }
+
+  private once(): { data: unknown; json: string } {
+    if (!this.made) {
+      const data = this.make();
+      this.made = { data, json: JSON.stringify(data) };
+    }
+    return this.made;
+  }
+}
+
+export interface LiveSubscriber {
+  filter: LiveFilter;
+  /** Called synchronously from the bus: must only queue, never wait. */
+  deliver(event: LiveEvent): void;
+  /** The feed is closing (the hub stops): end the stream. */
+  close(): void;
+}
+
+type Described = Pick<LiveEvent, 'entity_id' | 'device_id'> & { data: () => unknown };
+type DeviceOf = (entityId: string) => string | null;
+
+/** How each relayed bus event looks on the stream: the REST API's shapes (ISO times), plus what the filters need. */
+const DESCRIBE: { [K in LiveEventType]: (payload: HubEvents[K], deviceOf: DeviceOf) => Described } = {
+  state_changed: ({ entity_id, old_state, new_state }, deviceOf) => ({
+    data: () => ({ entity_id, old_state: old_state && stateJson(old_state), new_state: stateJson(new_state) }),
+    entity_id,
+    device_id: deviceOf(entity_id),
+  }),
+  device_registered: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
+  device_removed: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
+  device_online: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
+  device_offline: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
+  // The registry says '' for an entity without a device.
+  entity_registered: ({ entity_id, device_id }) => ({ data: () => ({ entity_id, device_id: device_id || null }), entity_id, device_id: device_id || null }),
+  event_logged: (event) => ({ data: () => ({ ...event, ts: iso(event.ts) }), entity_id: event.entity_id, device_id: event.device_id }),
+};
+
+export const DEFAULT_FEED_CAPACITY = 5000;
+
+/**
+ * The recent hub events for live clients: a ring buffer with ids that only
+ * grow, so a client that reconnects with the last id it saw gets exactly what
+ * it missed. Ids start from the clock (ms × 1000) rather than 1, so an id from
+ * before a hub restart is never mistaken for one of this run.
+ */
+export class LiveFeed {
+  private readonly ring: Array<LiveEvent | undefined>;
+  private start = 0;
+  private size = 0;
+  private nextId = Date.now() * 1000 + 1;
+  private readonly subscribers = new Set<LiveSubscriber>();
+  private readonly offBus: Unsubscribe[];
+
+  constructor(
+    bus: EventBus,
+    private readonly deviceOf: DeviceOf,
+    private readonly log: Logger,
+    readonly capacity = DEFAULT_FEED_CAPACITY,
+  ) {
+    if (!(Number.isInteger(capacity) && capacity > 0)) throw new Error(`live feed capacity must be a positive integer, got ${capacity}`);
+    this.ring = new Array<LiveEvent | undefined>(capacity);
+    this.offBus = LIVE_EVENT_TYPES.map((type) => this.relay(bus, type));
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /**
+   * Adds a subscriber. With `after` (the last id the client saw) it first gets,
+   * synchronously, the buffered events after that id that match its filter, so
+   * nothing falls between replay and live delivery; when that id is not
+   * within the buffer (too old, or from another run) a `reset` comes first.
+   */
+  subscribe(subscriber: LiveSubscriber, after?: number): Unsubscribe {
+    if (after !== undefined) this.replay(subscriber, after);
+    this.subscribers.add(subscriber);
+    return () => {
+      this.subscribers.delete(subscriber);
+    };
+  }
+
+  /** Stops following the bus and ends every subscriber's stream. */
+  close(): void {
+    for (const off of this.offBus) off();
+    for (const subscriber of [...this.subscribers]) subscriber.close();
+    this.subscribers.clear();
+  }
+
+  private relay<K extends LiveEventType>(bus: EventBus, type: K): Unsubscribe {
+    const describe = DESCRIBE[type];
+    return bus.on(type, (payload) => this.publish(type, describe(payload, this.deviceOf)), 'live-feed');
+  }
+
+  private publish(type: LiveEventType, described: Described): void {
+    const event = new LiveEvent(this.nextId++, type, described.entity_id, described.device_id, described.data);
+    this.ring[(this.start + this.size) % this.capacity] = event;
+    if (this.size < this.capacity) this.size++;
+    else this.start = (this.start + 1) % this.capacity;
+    for (const subscriber of this.subscribers) {
+      if (matches(subscriber.filter, event)) this.deliverTo(subscriber, event);
+    }
+  }
+
+  private replay(subscriber: LiveSubscriber, after: number): void {
+    const first = this.nextId - this.size;
+    const covered = after >= first - 1 && after < this.nextId;
+    if (!covered) {
+      const data = { last_event_id: after, message: `the events after ${after} are no longer buffered: reload the full state` };
+      this.deliverTo(subscriber, new LiveEvent(first - 1, 'reset', null, null, () => data));
+    }
+    for (let id = covered ? after + 1 : first; id < this.nextId; id++) {
+      const event = this.ring[(this.start + id - first) % this.capacity]!;
+      if (matches(subscriber.filter, event)) this.deliverTo(subscriber, event);
+    }
+  }
+
+  /** One client's failure must not keep the event from the others. */
+  private deliverTo(subscriber: LiveSubscriber, event: LiveEvent): void {
+    try {
+      subscriber.deliver(event);
+    } catch (error) {
+      this.log.error({ err: error }, `live stream: delivering event ${event.id} failed: ${(error as Error).message}`);
+    }
+  }
+}
