@@ -31,6 +31,7 @@ import { haCommandHandler } from './mqtt/ha-commands.ts';
 import { HA_DISCOVERY_PLUGIN, HaDiscovery } from './mqtt/ha-discovery.ts';
 import { ExternalBroker } from './mqtt/external-broker.ts';
 import { redactUrl } from './mqtt/external-topic.ts';
+import { AnnounceDefaults } from './mqtt/announce-defaults.ts';
 import { TopicClaims } from './mqtt/topic-claims.ts';
 import type { MqttTransport } from './mqtt/transport.ts';
 import { NativeCommands } from './mqtt/native-commands.ts';
@@ -84,6 +85,8 @@ export class Hub {
   readonly commands = new CommandRouter();
   /** Vendor topics plugins open to their devices' MQTT accounts. */
   readonly topicClaims = new TopicClaims();
+  /** Entity metadata plugins vouch for, per native device model. */
+  readonly announceDefaults = new AnnounceDefaults();
   private readonly closers: Array<() => Promise<void> | void> = [];
   private stopped: Promise<void> | undefined;
   private startedAt = Date.now();
@@ -286,7 +289,7 @@ export class Hub {
       await this.states.flush();
     });
     const protocolDeps = { mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, approvals: this.approvals };
-    const protocol = new NativeProtocol({ ...protocolDeps, commit });
+    const protocol = new NativeProtocol({ ...protocolDeps, commit, announceDefaults: this.announceDefaults });
     await protocol.start();
     this.closers.push(() => protocol.stop());
     if (this.embedded) {
@@ -314,6 +317,7 @@ export class Hub {
       events: this.events,
       mqtt: this.broker,
       topicClaims: this.topicClaims,
+      announceDefaults: this.announceDefaults,
       commands: this.commands,
       log,
       dataDir,

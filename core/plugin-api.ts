@@ -8,6 +8,7 @@ import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import type { Logger } from 'pino';
 import type { Listener, Unsubscribe } from './events/bus.ts';
 import type { HubEvents } from './events/hub-events.ts';
+import type { EntityDefaults } from './mqtt/announce-defaults.ts';
 import type { MqttHandler, PublishOptions } from './mqtt/transport.ts';
 import type { Device, DeviceInput } from './registry/devices.ts';
 import type { Entity, EntityInput } from './registry/entities.ts';
@@ -16,7 +17,7 @@ import type { State, StateValue } from './states/state.ts';
 import type { NewEvent } from './store/event-log.ts';
 
 export { NotReadyError, PluginConfigError } from './plugins/errors.ts';
-export type { Device, DeviceInput, Entity, EntityInput, HubEvents, Logger, NewEvent, State, StateValue, Unsubscribe };
+export type { Device, DeviceInput, Entity, EntityDefaults, EntityInput, HubEvents, Logger, NewEvent, State, StateValue, Unsubscribe };
 
 /** The hub API version plugins declare a range against (semver). */
 export const HUB_API_VERSION = '1.0.0';
@@ -83,6 +84,11 @@ export interface PluginContext<Config = Record<string, unknown>> {
      * `$…` or starting with a wildcard are refused. Released with the plugin, or by the returned function.
      */
     claimDeviceTopics(deviceId: string, filters: readonly string[]): Unsubscribe;
+    /**
+     * For native devices announcing `model`: the name, unit, device_class and state_class of each key,
+     * filled in where an announce leaves them out (an older firmware), from the device's next announce on.
+     */
+    announceDefaults(model: string, defaults: Readonly<Record<string, EntityDefaults>>): Unsubscribe;
   };
   /** Routes served under `/api/plugins/<id>/`. */
   readonly http: Hono;

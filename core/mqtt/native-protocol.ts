@@ -9,6 +9,7 @@ import {
   PayloadError,
   telemetryRecords,
 } from './native-payloads.ts';
+import type { AnnounceDefaults } from './announce-defaults.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { Rejections } from './rejections.ts';
 import type { MqttProtocolDeps } from './protocol-deps.ts';
@@ -18,6 +19,8 @@ import type { MqttMessage } from './transport.ts';
 export const NATIVE_PLUGIN = 'mqtt';
 
 export interface NativeProtocolDeps extends MqttProtocolDeps {
+  /** Units, classes and names plugins vouch for, per device model, for announces that leave them out. */
+  announceDefaults?: AnnounceDefaults;
   /** Commits what has been applied so far (readings, states); awaited before a QoS 1 telemetry message is acknowledged. */
   commit(): Promise<void>;
 }
@@ -97,7 +100,8 @@ export class NativeProtocol {
       sw_version: announcement.sw,
       offline_after: announcement.offline_after === undefined ? null : announcement.offline_after * 1000,
     });
-    for (const e of announcement.entities) {
+    for (const announced of announcement.entities) {
+      const e = this.deps.announceDefaults?.apply(model, announced) ?? announced;
       await entities.upsert(NATIVE_PLUGIN, {
         unique_id: `${deviceId}.${e.key}`,
         device_id: deviceId,

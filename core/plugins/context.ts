@@ -7,6 +7,7 @@ import type { CommandRouter } from '../commands/router.ts';
 import { commandValue } from '../commands/command-values.ts';
 import type { EventBus } from '../events/bus.ts';
 import { NATIVE_PLUGIN } from '../mqtt/native-protocol.ts';
+import type { AnnounceDefaults } from '../mqtt/announce-defaults.ts';
 import type { TopicClaims } from '../mqtt/topic-claims.ts';
 import type { MqttTransport } from '../mqtt/transport.ts';
 import type { PluginContext } from '../plugin-api.ts';
@@ -23,6 +24,7 @@ export interface ContextDeps {
   events: EventLog;
   mqtt: MqttTransport;
   topicClaims: TopicClaims;
+  announceDefaults: AnnounceDefaults;
   commands: CommandRouter;
   log: Logger;
   dataDir: string;
@@ -48,8 +50,15 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
   const bus = deps.bus.scoped(id);
   const mqttSubscriptions = new Set<() => Promise<void>>();
   const jobs = new Set<{ stop(): void }>();
-  const claims = new Set<() => void>();
-  const commandReleases = new Set<() => void>();
+  /** What the plugin registered with the hub (topic claims, announce defaults, its command handler). */
+  const registrations = new Set<() => void>();
+  const register = (release: () => void) => {
+    registrations.add(release);
+    return () => {
+      registrations.delete(release);
+      release();
+    };
+  };
   const http = new Hono();
   http.onError((error, c) => {
     onError(`http ${c.req.method} ${c.req.path}`, error);
@@ -135,31 +144,19 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
         };
       },
       publish: (topic, payload, options) => deps.mqtt.publish(topic, payload, options),
-      claimDeviceTopics: (deviceId, filters) => {
-        const release = deps.topicClaims.claim(deviceId, filters, id);
-        claims.add(release);
-        return () => {
-          claims.delete(release);
-          release();
-        };
-      },
+      announceDefaults: (model, defaults) => register(deps.announceDefaults.add(model, defaults)),
+      claimDeviceTopics: (deviceId, filters) => register(deps.topicClaims.claim(deviceId, filters, id)),
     },
     http,
     commands: {
-      handle: (handler) => {
+      handle: (handler) =>
         // The value is checked against the entity's kind before the plugin sees it, as for every device.
-        const release = deps.commands.register(id, async ({ entity, value }) => {
-          const checked = commandValue(entity, value);
-          const outcome = await handler({ entity, value: checked });
-          return { id: `${id}-${Date.now().toString(36)}`, ...outcome };
-        });
-        const unsubscribe = () => release();
-        commandReleases.add(unsubscribe);
-        return () => {
-          commandReleases.delete(unsubscribe);
-          release();
-        };
-      },
+        register(
+          deps.commands.register(id, async ({ entity, value }) => {
+            const outcome = await handler({ entity, value: commandValue(entity, value) });
+            return { id: `${id}-${Date.now().toString(36)}`, ...outcome };
+          }),
+        ),
     },
     schedule: {
       after: (ms, task) => {
@@ -183,10 +180,8 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
       jobs.clear();
       await Promise.all([...mqttSubscriptions].map((unsubscribe) => unsubscribe()));
       mqttSubscriptions.clear();
-      for (const release of claims) release();
-      claims.clear();
-      for (const release of commandReleases) release();
-      commandReleases.clear();
+      for (const release of registrations) release();
+      registrations.clear();
     },
   };
 }

@@ -1,36 +1,27 @@
 /**
- * What firmware/esp32-sensor announces for each key (its protocol.cpp). An
- * older firmware may leave units or device classes out; the plugin says which,
- * as the hub shows an entity with what its device announced.
+ * What firmware/esp32-sensor announces for each key (its protocol.cpp): the
+ * hub fills these in where an older firmware's announce leaves them out.
  */
-import type { Entity } from '../../core/plugin-api.ts';
+import type { EntityDefaults } from '../../core/plugin-api.ts';
 
-type Metadata = Pick<Entity, 'unit' | 'device_class' | 'state_class'>;
+const measurement = (name: string, unit: string, device_class?: string): EntityDefaults => ({
+  name,
+  unit,
+  ...(device_class ? { device_class } : {}),
+  state_class: 'measurement',
+});
 
-const measurement = (unit: string, device_class: string | null = null): Metadata => ({ unit, device_class, state_class: 'measurement' });
-
-export const EXPECTED: Readonly<Record<string, Metadata>> = {
-  temperature: measurement('°C', 'temperature'),
-  humidity: measurement('%', 'humidity'),
-  accel_x: measurement('m/s²'),
-  accel_y: measurement('m/s²'),
-  accel_z: measurement('m/s²'),
-  gyro_x: measurement('°/s'),
-  gyro_y: measurement('°/s'),
-  gyro_z: measurement('°/s'),
-  battery: measurement('%', 'battery'),
-  rssi: measurement('dBm', 'signal_strength'),
-  interval: { unit: 's', device_class: null, state_class: null },
+export const ESP32_ENTITIES: Readonly<Record<string, EntityDefaults>> = {
+  temperature: measurement('Temperature', '°C', 'temperature'),
+  humidity: measurement('Humidity', '%', 'humidity'),
+  accel_x: measurement('Acceleration X', 'm/s²'),
+  accel_y: measurement('Acceleration Y', 'm/s²'),
+  accel_z: measurement('Acceleration Z', 'm/s²'),
+  gyro_x: measurement('Gyroscope X', '°/s'),
+  gyro_y: measurement('Gyroscope Y', '°/s'),
+  gyro_z: measurement('Gyroscope Z', '°/s'),
+  battery: measurement('Battery', '%', 'battery'),
+  rssi: measurement('Wi-Fi signal', 'dBm', 'signal_strength'),
+  interval: { name: 'Report interval', unit: 's' },
+  output: { name: 'Output' },
 };
-
-/** `temperature: unit °C, device_class temperature`-style notes for each announced entity lacking what the firmware should give. */
-export function missingMetadata(entities: readonly Entity[]): string[] {
-  const notes: string[] = [];
-  for (const entity of entities) {
-    const expected = EXPECTED[entity.key];
-    if (!expected) continue;
-    const missing = (['unit', 'device_class', 'state_class'] as const).filter((field) => expected[field] !== null && entity[field] === null);
-    if (missing.length > 0) notes.push(`${entity.key}: ${missing.map((field) => `${field} ${expected[field]}`).join(', ')}`);
-  }
-  return notes;
-}

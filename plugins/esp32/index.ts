@@ -2,12 +2,12 @@
  * ESP32 sensors (firmware/esp32-sensor). The core registers their announced
  * entities and stores their readings; this plugin adds what follows from
  * them: the acceleration magnitude, a `vibration` binary sensor when it is
- * far from 1 g, and `battery_low`, and names the units an older firmware's
- * announce left out. See README.md beside this file.
+ * far from 1 g, and `battery_low`; and it gives an older firmware's bare
+ * announce the units and classes the current one sends. See README.md beside this file.
  */
 import { definePlugin, type StateValue } from '../../core/plugin-api.ts';
 import { magnitude, vibrating } from './derived.ts';
-import { missingMetadata } from './expected-entities.ts';
+import { ESP32_ENTITIES } from './expected-entities.ts';
 
 /** Owner of devices speaking the hub's own protocol. */
 const NATIVE = 'mqtt';
@@ -22,8 +22,6 @@ interface Esp32 {
   batteryLow: string;
   /** a recomputation is queued: the fields of one message come as several state changes */
   due: boolean;
-  /** its announce has been compared with what the firmware should give */
-  checked: boolean;
 }
 
 export default definePlugin({
@@ -55,12 +53,9 @@ export default definePlugin({
       return entityId ? ctx.states.get(entityId) : undefined;
     };
 
+    ctx.mqtt.announceDefaults(MODEL, ESP32_ENTITIES);
+
     const derive = (esp: Esp32) => {
-      if (!esp.checked) {
-        esp.checked = true;
-        const notes = missingMetadata(nativeEntities(esp.id));
-        if (notes.length > 0) ctx.log.warn({ device: esp.id }, `ESP32 ${esp.id} announced without what its firmware should give (${notes.join('; ')}): update its firmware`);
-      }
       const axes = AXES.map((key) => value(esp.id, key));
       if (axes.every((s) => typeof s?.state === 'number')) {
         const ts = Math.max(...axes.map((s) => s!.last_updated));
@@ -92,7 +87,6 @@ export default definePlugin({
           vibration: await upsert('vibration', { kind: 'binary_sensor', name: 'Vibration', device_class: 'vibration' }),
           batteryLow: await upsert('battery_low', { kind: 'binary_sensor', name: 'Battery low', device_class: 'battery' }),
           due: false,
-          checked: false,
         };
         devices.set(deviceId, esp);
         ctx.log.info({ device: deviceId }, `ESP32 ${deviceId}: acceleration, vibration (beyond ${vibration_threshold} m/s² from 1 g) and battery low (under ${battery_low} %)`);
@@ -122,7 +116,7 @@ export default definePlugin({
     });
 
     await Promise.all(ctx.devices.list().map((d) => consider(d.id)));
-    // Devices known from before have readings already; a new one is derived (and checked) at its first message.
+    // Devices known from before have readings already; a new one is derived at its first message.
     for (const esp of devices.values()) derive(esp);
   },
 });

@@ -78,19 +78,19 @@ describe('plugin esp32', () => {
     // One |a| per reading, none of a half-updated one (new x with old y and z).
     const history = (await hub.get(`/api/history/sensor.kitchen_acceleration?from=${new Date(t0 - 1000).toISOString()}&to=${new Date(t0 + 5000).toISOString()}`)).body;
     expect(history.points.map((p: { value: number }) => p.value)).toEqual([9.79, 14, 9.81]);
-    expect(hub.logs.some((l) => /announced without/.test(l.msg))).toBe(false);
   });
 
-  it('names the units an older firmware left out, and leaves other devices alone', async () => {
+  it("gives an older firmware's bare announce the units and classes, and leaves other devices alone", async () => {
     hub = await startHub({ yaml: 'plugins: { esp32: {} }' });
     const bare = ENTITIES.map(({ key, kind }) => ({ key, kind }));
-    const old = await esp32('shed', bare);
+    const old = await esp32('shed', [...bare.filter((e) => e.key !== 'humidity'), { key: 'humidity', kind: 'sensor', unit: 'g/m³', name: 'Absolute humidity' }]);
     await old.report(Date.now(), { accel_x: 0, accel_y: 0, accel_z: 9.8, battery: 50 });
-    const warning = await eventually(() => hub.logs.find((l) => /^ESP32 shed announced without/.test(l.msg)));
-    expect(warning.msg).toContain('temperature: unit °C, device_class temperature, state_class measurement');
-    expect(warning.msg).toContain('accel_x: unit m/s², state_class measurement');
-    expect(warning.msg).toContain('rssi: unit dBm, device_class signal_strength, state_class measurement');
-    expect(warning.msg).toContain('interval: unit s');
+    expect(hub.hub.entities.get('sensor.shed_temperature')).toMatchObject({ name: 'Temperature', unit: '°C', device_class: 'temperature', state_class: 'measurement' });
+    expect(hub.hub.entities.get('sensor.shed_accel_x')).toMatchObject({ unit: 'm/s²', device_class: null, state_class: 'measurement' });
+    expect(hub.hub.entities.get('sensor.shed_rssi')).toMatchObject({ unit: 'dBm', device_class: 'signal_strength' });
+    expect(hub.hub.entities.get('number.shed_interval')).toMatchObject({ name: 'Report interval', unit: 's' });
+    // What the device does announce wins.
+    expect(hub.hub.entities.get('sensor.shed_humidity')).toMatchObject({ name: 'Absolute humidity', unit: 'g/m³', device_class: 'humidity' });
     // Its readings are numbers all the same, so the derived sensors work.
     await eventually(async () => (await state('sensor.shed_acceleration')).state === 9.8);
 
@@ -100,6 +100,7 @@ describe('plugin esp32', () => {
     await other.publishAsync('hearth/thermo/telemetry', JSON.stringify({ battery: 5 }), { qos: 1 });
     await eventually(async () => (await state('sensor.thermo_battery')).state === 5);
     expect(hub.hub.entities.get('binary_sensor.thermo_battery_low')).toBeUndefined();
+    expect(hub.hub.entities.get('sensor.thermo_battery')).toMatchObject({ device_class: null, state_class: null });
   });
 
   it('judges the readings stored before at start, with the settings of the day', async () => {
