@@ -18,7 +18,9 @@ export class LiveEvent implements Filterable {
     readonly type: LiveEventType | 'reset',
     readonly entity_id: string | null,
     readonly device_id: string | null,
-    private readonly make: () => unknown,
+    /** the bus payload, turned into `data` by `shape` when first asked */
+    private readonly payload: unknown,
+    private readonly shape: (payload: never) => unknown,
   ) {}
 
   get data(): unknown {
@@ -32,7 +34,7 @@ export class LiveEvent implements Filterable {
 
   private once(): { data: unknown; json: string } {
     if (!this.made) {
-      const data = this.make();
+      const data = this.shape(this.payload as never);
       this.made = { data, json: JSON.stringify(data) };
     }
     return this.made;
@@ -47,24 +49,36 @@ export interface LiveSubscriber {
   close(): void;
 }
 
-type Described = Pick<LiveEvent, 'entity_id' | 'device_id'> & { data: () => unknown };
 type DeviceOf = (entityId: string) => string | null;
 
-/** How each relayed bus event looks on the stream: the REST API's shapes (ISO times), plus what the filters need. */
-const DESCRIBE: { [K in LiveEventType]: (payload: HubEvents[K], deviceOf: DeviceOf) => Described } = {
-  state_changed: ({ entity_id, old_state, new_state }, deviceOf) => ({
-    data: () => ({ entity_id, old_state: old_state && stateJson(old_state), new_state: stateJson(new_state) }),
-    entity_id,
-    device_id: deviceOf(entity_id),
-  }),
-  device_registered: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
-  device_removed: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
-  device_online: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
-  device_offline: (payload) => ({ data: () => payload, entity_id: null, device_id: payload.device_id }),
+interface Relay<P> {
+  /** what the filters look at */
+  entity(payload: P): string | null;
+  device(payload: P, deviceOf: DeviceOf): string | null;
+  /** the REST API's shape of it (ISO times); made only for a client (no closure per event: ingest runs through here) */
+  data(payload: P): unknown;
+}
+
+const asIs = <P>(payload: P) => payload;
+const deviceEvent: Relay<{ device_id: string }> = { entity: () => null, device: (p) => p.device_id, data: asIs };
+
+/** How each relayed bus event looks on the stream. */
+const RELAYS: { [K in LiveEventType]: Relay<HubEvents[K]> } = {
+  state_changed: {
+    entity: (p) => p.entity_id,
+    device: (p, deviceOf) => deviceOf(p.entity_id),
+    data: ({ entity_id, old_state, new_state }) => ({ entity_id, old_state: old_state && stateJson(old_state), new_state: stateJson(new_state) }),
+  },
+  device_registered: deviceEvent,
+  device_removed: deviceEvent,
+  device_online: deviceEvent,
+  device_offline: deviceEvent,
   // The registry says '' for an entity without a device.
-  entity_registered: ({ entity_id, device_id }) => ({ data: () => ({ entity_id, device_id: device_id || null }), entity_id, device_id: device_id || null }),
-  event_logged: (event) => ({ data: () => ({ ...event, ts: iso(event.ts) }), entity_id: event.entity_id, device_id: event.device_id }),
+  entity_registered: { entity: (p) => p.entity_id, device: (p) => p.device_id || null, data: ({ entity_id, device_id }) => ({ entity_id, device_id: device_id || null }) },
+  event_logged: { entity: (p) => p.entity_id, device: (p) => p.device_id, data: (event) => ({ ...event, ts: iso(event.ts) }) },
 };
+
+const resetData = (data: unknown) => data;
 
 export const DEFAULT_FEED_CAPACITY = 5000;
 
@@ -119,12 +133,11 @@ export class LiveFeed {
   }
 
   private relay<K extends LiveEventType>(bus: EventBus, type: K): Unsubscribe {
-    const describe = DESCRIBE[type];
-    return bus.on(type, (payload) => this.publish(type, describe(payload, this.deviceOf)), 'live-feed');
+    const relay = RELAYS[type] as Relay<HubEvents[K]>;
+    return bus.on(type, (payload) => this.publish(new LiveEvent(this.nextId++, type, relay.entity(payload), relay.device(payload, this.deviceOf), payload, relay.data)), 'live-feed');
   }
 
-  private publish(type: LiveEventType, described: Described): void {
-    const event = new LiveEvent(this.nextId++, type, described.entity_id, described.device_id, described.data);
+  private publish(event: LiveEvent): void {
     this.ring[(this.start + this.size) % this.capacity] = event;
     if (this.size < this.capacity) this.size++;
     else this.start = (this.start + 1) % this.capacity;
@@ -138,7 +151,7 @@ export class LiveFeed {
     const covered = after >= first - 1 && after < this.nextId;
     if (!covered) {
       const data = { last_event_id: after, message: `the events after ${after} are no longer buffered: reload the full state` };
-      this.deliverTo(subscriber, new LiveEvent(first - 1, 'reset', null, null, () => data));
+      this.deliverTo(subscriber, new LiveEvent(first - 1, 'reset', null, null, data, resetData));
     }
     for (let id = covered ? after + 1 : first; id < this.nextId; id++) {
       const event = this.ring[(this.start + id - first) % this.capacity]!;
