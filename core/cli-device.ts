@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { DeviceAccounts } from './auth/device-accounts.ts';
 import { PairingWindow } from './auth/pairing.ts';
 import { DEVICE_KINDS, lanAddress, secretsFile, type DeviceKind } from './auth/device-snippets.ts';
-import { provisionDevice } from './auth/provision.ts';
+import { provisionDevice, type AccountStores } from './auth/provision.ts';
 import type { LoadedConfig } from './config/load-config.ts';
 import { registryMigrations } from './db/registry-migrations.ts';
 import { kyselyOn, migrate, openSqlite } from './db/sqlite.ts';
@@ -35,6 +35,17 @@ export async function withRegistry<T>(config: LoadedConfig, work: (db: Kysely<Re
   }
 }
 
+/** withRegistry with the device and room registries loaded and the device accounts at hand: what provisioning needs. */
+export async function withAccountStores<T>(config: LoadedConfig, work: (stores: AccountStores) => Promise<T>): Promise<T> {
+  return withRegistry(config, async (db) => {
+    const devices = new DeviceRegistry(db, new EventBus(pino({ level: 'silent' })));
+    const rooms = new RoomRegistry(db);
+    await devices.load();
+    await rooms.load();
+    return work({ devices, rooms, accounts: new DeviceAccounts(db) });
+  });
+}
+
 /**
  * `hearth device add`: works on the data dir directly (WAL lets it run while
  * the hub does), creates the device and its MQTT account, and prints the
@@ -43,16 +54,9 @@ export async function withRegistry<T>(config: LoadedConfig, work: (db: Kysely<Re
 export async function deviceAdd(config: LoadedConfig, options: DeviceAddOptions): Promise<void> {
   const kind = (options.kind ?? 'generic') as DeviceKind;
   if (!DEVICE_KINDS.includes(kind)) throw new Error(`--kind: expected one of ${DEVICE_KINDS.join(', ')}, got "${options.kind}"`);
-  await withRegistry(config, async (db) => {
-    const devices = new DeviceRegistry(db, new EventBus(pino({ level: 'silent' })));
-    const rooms = new RoomRegistry(db);
-    await devices.load();
-    await rooms.load();
-    if (devices.get(options.id)) throw new Error(`device "${options.id}" exists; rotate its password with POST /api/devices/${options.id}/credentials`);
-    const { device, password } = await provisionDevice(
-      { devices, rooms, accounts: new DeviceAccounts(db) },
-      { id: options.id, ...(options.name ? { name: options.name } : {}), ...(options.room ? { room: options.room } : {}) },
-    );
+  await withAccountStores(config, async (stores) => {
+    if (stores.devices.get(options.id)) throw new Error(`device "${options.id}" exists; rotate its password with POST /api/devices/${options.id}/credentials`);
+    const { device, password } = await provisionDevice(stores, { id: options.id, ...(options.name ? { name: options.name } : {}), ...(options.room ? { room: options.room } : {}) });
     const host = lanAddress();
     const port = config.config.mqtt.port;
     console.log(`device ${device.id} created${device.room_id ? ` in room ${device.room_id}` : ''}. Its MQTT account (the password is shown only now):`);

@@ -4,11 +4,11 @@ import { parseArgs } from 'node:util';
 import { ConfigError, formatIssue } from './config/errors.ts';
 import { loadConfig, type LoadedConfig } from './config/load-config.ts';
 import { deviceAdd, pair } from './cli-device.ts';
+import { startHubOrExit } from './cli-start.ts';
 import { tokenCommand, USER_USAGE, userCommand } from './cli-user.ts';
-import { Hub } from './hub.ts';
+import { pluginIssues } from './http/config-check.ts';
 import { createLogger, type LogLevel } from './log.ts';
 import { HUB_ROOT, HUB_VERSION } from './paths.ts';
-import { loadPlugin } from './plugins/load.ts';
 import { simulate } from './simulate/cli-simulate.ts';
 import { demo } from './simulate/demo.ts';
 
@@ -62,16 +62,8 @@ function loadOrExit(file: string | undefined): LoadedConfig {
 
 async function checkConfig(file: string): Promise<void> {
   const loaded = loadOrExit(file);
-  const issues: string[] = [];
-  for (const entry of loaded.plugins.filter((p) => p.enabled)) {
-    try {
-      await loadPlugin(entry, { configDir: loaded.dir, hubRoot: HUB_ROOT }, loaded.validatePlugin);
-    } catch (error) {
-      if (error instanceof ConfigError) issues.push(...error.issues.map(formatIssue));
-      else issues.push(`plugin ${entry.id}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  if (issues.length > 0) exitWithProblems(issues);
+  const issues = await pluginIssues(loaded);
+  if (issues.length > 0) exitWithProblems(issues.map(formatIssue));
   console.log(`${loaded.file}: valid (${loaded.plugins.length} plugin${loaded.plugins.length === 1 ? '' : 's'})`);
 }
 
@@ -79,13 +71,7 @@ async function start(file: string): Promise<void> {
   const config = loadOrExit(file);
   const log = createLogger(config.config.log.level as LogLevel);
   log.info(`Hearth ${HUB_VERSION} starting with ${config.file}`);
-  let hub: Hub;
-  try {
-    hub = await Hub.start({ config, log });
-  } catch (error) {
-    log.fatal(`could not start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
+  const hub = await startHubOrExit(config, log);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -9,11 +9,15 @@ export interface ProvisionInput {
   room?: string;
 }
 
+/** What provisioning a device works on: a running hub's registries, or ones opened on its data dir. */
+export interface AccountStores {
+  devices: DeviceRegistry;
+  rooms: RoomRegistry;
+  accounts: DeviceAccounts;
+}
+
 /** Creates (or updates) a native device and gives it a fresh MQTT account. Shared by `hearth device add` and the API. */
-export async function provisionDevice(
-  deps: { devices: DeviceRegistry; rooms: RoomRegistry; accounts: DeviceAccounts },
-  input: ProvisionInput,
-): Promise<{ device: Device; password: string }> {
+export async function provisionDevice(deps: AccountStores, input: ProvisionInput): Promise<{ device: Device; password: string }> {
   const { device } = await deps.devices.upsert(NATIVE_PLUGIN, { id: input.id, ...(input.name ? { name: input.name } : {}) });
   if (input.room) await deps.devices.setRoom(device.id, (await deps.rooms.ensure(input.room)).id);
   const password = await deps.accounts.issue(device.id);

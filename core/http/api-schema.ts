@@ -17,8 +17,8 @@ export function schemaName(schema: object): string | undefined {
   return names.get(schema);
 }
 
-const time = { type: 'string', format: 'date-time' } as const;
-const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+export const dateTime = { type: 'string', format: 'date-time' } as const;
+export const nullableDateTime = { type: ['string', 'null'], format: 'date-time' } as const;
 const nullableText = { type: ['string', 'null'] } as const;
 
 export const ErrorBody = named('Error', {
@@ -60,10 +60,10 @@ export const Device = named('Device', {
     identifiers: { type: 'object', additionalProperties: { type: 'string' } },
     via_device_id: nullableText,
     online: { type: ['boolean', 'null'], description: 'null: never heard from' },
-    last_seen: nullableTime,
+    last_seen: nullableDateTime,
     offline_after: { type: ['integer', 'null'], description: 'ms of silence after which it counts as offline' },
-    created_at: time,
-    updated_at: time,
+    created_at: dateTime,
+    updated_at: dateTime,
   },
 });
 
@@ -83,7 +83,7 @@ export const Entity = named('Entity', {
     device_class: nullableText,
     state_class: nullableText,
     hidden: { type: 'boolean', description: 'left out of lists unless include_hidden=true' },
-    created_at: time,
+    created_at: dateTime,
   },
 });
 
@@ -94,8 +94,8 @@ export const State = named('State', {
     entity_id: { type: 'string' },
     state: { type: ['string', 'number', 'boolean', 'null'] },
     attributes: { type: 'object' },
-    last_changed: { ...time, description: 'when the value last changed' },
-    last_updated: { ...time, description: 'when the value or an attribute last changed' },
+    last_changed: { ...dateTime, description: 'when the value last changed' },
+    last_updated: { ...dateTime, description: 'when the value or an attribute last changed' },
   },
 });
 
@@ -117,7 +117,7 @@ export const Room = named('Room', {
   properties: {
     id: { type: 'string', description: 'the slug of the name it was created with; stays when renamed' },
     name: { type: 'string' },
-    created_at: time,
+    created_at: dateTime,
     devices: { type: 'array', items: { type: 'string' }, description: 'ids of the devices in it' },
   },
 });
@@ -127,7 +127,7 @@ export const LoggedEvent = named('Event', {
   required: ['id', 'ts', 'type', 'device_id', 'entity_id', 'data'],
   properties: {
     id: { type: 'integer' },
-    ts: time,
+    ts: dateTime,
     type: { type: 'string', description: 'e.g. motion_started, device_offline, <plugin>.<event>' },
     device_id: nullableText,
     entity_id: nullableText,
@@ -168,6 +168,20 @@ export const pageQuery = {
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100, description: 'items per page' },
   cursor: { type: 'string', minLength: 1, description: 'the next_cursor of the previous page' },
 } as const;
+
+/** The query of a list endpoint that filters nothing: only the page parameters. */
+export const listQuery = { type: 'object', additionalProperties: false, properties: pageQuery } as const;
+
+/** `from`/`to` of an endpoint that reads a time range (parseTimeRange); `defaultSpan` says how far back `from` goes when not given. */
+export function timeRangeQuery(defaultSpan: string) {
+  return {
+    from: { type: 'string', description: `ISO 8601 or ms since the epoch; default ${defaultSpan} before \`to\`` },
+    to: { type: 'string', description: 'ISO 8601 or ms since the epoch; default now' },
+  } as const;
+}
+
+/** A name a user gives a device or an entity. */
+export const givenName = { type: 'string', minLength: 1, maxLength: 100 } as const;
 
 export const includeHidden = { type: 'boolean', default: false, description: 'also list hidden entities' } as const;
 

@@ -1,9 +1,7 @@
 /** JSON Schemas of what the user, login and token routes answer, for their route specs and /api/openapi.json. */
 import { tokenNameSchema } from '../auth/api-tokens.ts';
 import { emailSchema, phoneSchema, preferencesSchema, roleSchema, usernameSchema } from '../auth/user-fields.ts';
-import { ErrorBody, named } from './api-schema.ts';
-
-const time = { type: 'string', format: 'date-time' } as const;
+import { dateTime, ErrorBody, named, nullableDateTime } from './api-schema.ts';
 
 export const UserSchema = named('User', {
   type: 'object',
@@ -15,8 +13,8 @@ export const UserSchema = named('User', {
     email: emailSchema,
     phone: phoneSchema,
     preferences: preferencesSchema,
-    created_at: time,
-    updated_at: time,
+    created_at: dateTime,
+    updated_at: dateTime,
   },
 });
 
@@ -24,13 +22,13 @@ export const SessionSchema = named('Session', {
   type: 'object',
   required: ['token', 'expires_at', 'user'],
   description: 'a login: the JWT (also set as the HttpOnly session cookie), valid 72 h or until logout',
-  properties: { token: { type: 'string' }, expires_at: time, user: UserSchema },
+  properties: { token: { type: 'string' }, expires_at: dateTime, user: UserSchema },
 });
 
 export const ApiTokenSchema = named('ApiToken', {
   type: 'object',
   required: ['name', 'created_at', 'last_used_at'],
-  properties: { name: tokenNameSchema, created_at: time, last_used_at: { type: ['string', 'null'], format: 'date-time' } },
+  properties: { name: tokenNameSchema, created_at: dateTime, last_used_at: nullableDateTime },
 });
 
 export const unauthorizedResponse = { description: 'wrong username or password', schema: ErrorBody } as const;

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../config/errors.ts';
-import { loadConfig } from '../config/load-config.ts';
+import { loadConfig, type LoadedConfig } from '../config/load-config.ts';
 import { HUB_ROOT } from '../paths.ts';
 import { loadPlugin } from '../plugins/load.ts';
 import { apiError } from './errors.ts';
@@ -47,13 +47,18 @@ async function issuesOf(file: string): Promise<ConfigIssue[]> {
     if (error instanceof ConfigError) return error.issues;
     throw error;
   }
+  return pluginIssues(loaded);
+}
+
+/** Loads every enabled plugin of a loaded config and checks its options; a plugin that fails to load is an issue at its key. */
+export async function pluginIssues(loaded: LoadedConfig): Promise<ConfigIssue[]> {
   const issues: ConfigIssue[] = [];
   for (const entry of loaded.plugins.filter((p) => p.enabled)) {
     try {
       await loadPlugin(entry, { configDir: loaded.dir, hubRoot: HUB_ROOT }, loaded.validatePlugin);
     } catch (error) {
       if (error instanceof ConfigError) issues.push(...error.issues);
-      else issues.push({ file, line: 0, col: 0, path: `plugins.${entry.id}`, message: error instanceof Error ? error.message : String(error) });
+      else issues.push({ file: loaded.file, line: 0, col: 0, path: `plugins.${entry.id}`, message: error instanceof Error ? error.message : String(error) });
     }
   }
   return issues;

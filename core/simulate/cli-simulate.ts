@@ -1,6 +1,7 @@
+import { withAccountStores } from '../cli-device.ts';
 import type { LoadedConfig } from '../config/load-config.ts';
 import { DEVICE_ID_PATTERN } from '../registry/devices.ts';
-import { accountsOf, provisionSimsInDataDir } from './provision-sims.ts';
+import { accountsOf, provisionSims } from './provision-sims.ts';
 import { SIM_KINDS, Simulation, simIds, speaksNative, type SimGroup, type SimKind, type SimulationOptions } from './simulator.ts';
 
 export interface SimulateArgs {
@@ -68,7 +69,8 @@ async function target(plan: SimulatePlan, loadConfig: () => LoadedConfig, print:
   const { login } = plan;
   const given = login ? { credentials: () => login } : {};
   if (plan.broker) return { url: plan.broker, ...given };
-  const { file, config } = loadConfig();
+  const loaded = loadConfig();
+  const { file, config } = loaded;
   if (config.mqtt.url) return { url: config.mqtt.url, ...given };
   if (config.mqtt.port === 0) throw new Error(`mqtt.port is 0 in ${file}: the simulator cannot know which port the hub picked; pass --broker mqtt://host:port or set HEARTH_MQTT_PORT`);
   const url = `mqtt://${connectHost(config.mqtt.host)}:${config.mqtt.port}`;
@@ -77,7 +79,8 @@ async function target(plan: SimulatePlan, loadConfig: () => LoadedConfig, print:
   const dataDir = config.storage.data_dir;
   // Each account costs a password hash (scrypt, tens of milliseconds): say so before a long wait.
   if (ids.length > 20) print(`sim: making accounts for ${ids.length} devices in ${dataDir}…`);
-  const passwords = await provisionSimsInDataDir(dataDir, ids);
+  // Through the data dir, beside a running hub (WAL lets both write).
+  const passwords = await withAccountStores(loaded, (stores) => provisionSims(stores, ids));
   print(`sim: ${ids.length} device account${ids.length === 1 ? '' : 's'} ready in ${dataDir} (new passwords; earlier runs' devices are reused)`);
   return { url, credentials: accountsOf(passwords) };
 }

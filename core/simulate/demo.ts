@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.ts';
-import { Hub } from '../hub.ts';
+import { startHubOrExit } from '../cli-start.ts';
 import { createLogger, type LogLevel } from '../log.ts';
 import { connectHost, stopOnSignal } from './cli-simulate.ts';
 import { accountsOf, provisionSims } from './provision-sims.ts';
@@ -32,14 +32,7 @@ export async function demo(loaded: LoadedConfig): Promise<void> {
     throw new Error(`the demo runs its devices on the hub's embedded broker, but ${loaded.file} sets mqtt.url; use a config without it (HEARTH_CONFIG or --config)`);
   }
   const config: LoadedConfig = { ...loaded, config: { ...loaded.config, storage: { ...loaded.config.storage, data_dir: demoDataDir(loaded) } } };
-  const log = createLogger(config.config.log.level as LogLevel);
-  let hub: Hub;
-  try {
-    hub = await Hub.start({ config, log });
-  } catch (error) {
-    log.fatal(`could not start: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  }
+  const hub = await startHubOrExit(config, createLogger(config.config.log.level as LogLevel));
   const ids = DEMO_DEVICES.flatMap((group) => simIds('sim', group.kind, group.count));
   // Accounts straight through the running hub's registries: same code as `hearth device add`, no second database handle.
   const passwords = config.config.mqtt.allow_anonymous ? undefined : await provisionSims({ devices: hub.devices, rooms: hub.rooms, accounts: hub.accounts }, ids);

@@ -1,6 +1,6 @@
-import { NativeTopics, nativeRefusalHint, quoted, type AnnouncedEntity, type CommandResult } from './native-device.ts';
-import { between, clamp, jittered, noise, round, seededRandom, type Random } from './random.ts';
-import type { DeviceIo, Outgoing, Schedule, SimDevice, SimDeviceInit } from './sim-device.ts';
+import { NativeSimDevice, quoted, type AnnouncedEntity, type CommandResult } from './native-device.ts';
+import { between, clamp, firstRssi, jittered, nextRssi, noise, round } from './random.ts';
+import type { DeviceIo, Outgoing, Schedule, SimDeviceInit } from './sim-device.ts';
 
 const measurement = (key: string, name: string, unit: string, device_class?: string): AnnouncedEntity => ({
   key,
@@ -11,7 +11,8 @@ const measurement = (key: string, name: string, unit: string, device_class?: str
   state_class: 'measurement',
 });
 
-const ENTITIES: AnnouncedEntity[] = [
+/** The announce of firmware/esp32-sensor 1.x (protocol.cpp, buildAnnounce); tests of the esp32 plugin send it too. */
+export const ESP32_ANNOUNCED_ENTITIES: readonly AnnouncedEntity[] = [
   measurement('temperature', 'Temperature', '°C', 'temperature'),
   measurement('humidity', 'Humidity', '%', 'humidity'),
   ...(['x', 'y', 'z'] as const).map((axis) => measurement(`accel_${axis}`, `Acceleration ${axis.toUpperCase()}`, 'm/s²')),
@@ -35,16 +36,9 @@ const BATTERY_DRAIN_MS_PER_PERCENT = 600_000;
  * takes `cmd/interval` and `cmd/output`, acks, and reports the new value at
  * once. PubSubClient publishes at QoS 0 only, so everything here is QoS 0.
  */
-export class Esp32Device implements SimDevice {
-  readonly clientId: string;
+export class Esp32Device extends NativeSimDevice {
   readonly description: string;
-  readonly will: Outgoing;
-  readonly goodbye: Outgoing;
-  readonly subscriptions: string[];
   readonly schedules: Schedule[];
-  readonly refusalHint: string;
-  private readonly native: NativeTopics;
-  private readonly random: Random;
   private readonly name: string;
   private readonly comfort: number;
   private periodMs: number;
@@ -55,24 +49,18 @@ export class Esp32Device implements SimDevice {
   private batteryFullAt: number;
   private output = false;
 
-  constructor(readonly simId: string, init: SimDeviceInit) {
-    this.clientId = simId;
-    this.native = new NativeTopics(simId, 0);
-    this.random = seededRandom(simId);
+  constructor(simId: string, init: SimDeviceInit) {
+    super(simId, 0);
     this.name = `Sim ESP32 ${init.index}`;
     this.periodMs = 1000 / init.rate;
     this.interval = clamp(Math.round(this.periodMs / 1000), ...INTERVAL_RANGE_S);
     this.comfort = round(21 + noise(this.random, 1));
     this.temperature = this.comfort;
     this.humidity = round(between(this.random, 40, 55));
-    this.rssi = Math.round(between(this.random, -75, -50));
+    this.rssi = firstRssi(this.random);
     // As if the battery had been charged a while ago: 60-100 % at start.
     this.batteryFullAt = Date.now() - between(this.random, 0, 40) * BATTERY_DRAIN_MS_PER_PERCENT;
     this.description = `${simId}: ESP32 sensor (esp32-sensor), reporting every ${round(this.periodMs / 1000, 2)} s, topics hearth/${simId}/…`;
-    this.will = this.native.will;
-    this.goodbye = this.native.goodbye;
-    this.subscriptions = this.native.subscriptions;
-    this.refusalHint = nativeRefusalHint(simId);
     this.schedules = [{ nextDelayMs: () => jittered(this.random, this.periodMs, 0.05), run: (io) => this.report(io) }];
   }
 
@@ -115,7 +103,7 @@ export class Esp32Device implements SimDevice {
   }
 
   private announcement(): Outgoing {
-    return this.native.announce({ name: this.name, model: 'esp32-sensor', sw: '1.0.0', offline_after: offlineAfter(this.interval), entities: ENTITIES });
+    return this.native.announce({ name: this.name, model: 'esp32-sensor', sw: '1.0.0', offline_after: offlineAfter(this.interval), entities: ESP32_ANNOUNCED_ENTITIES });
   }
 
   private report(io: DeviceIo): void {
@@ -123,7 +111,7 @@ export class Esp32Device implements SimDevice {
     // Random walks pulled back towards where they started: drifting, never running away.
     this.temperature += noise(r, 0.05) + (this.comfort - this.temperature) * 0.02;
     this.humidity = clamp(this.humidity + noise(r, 0.2), 20, 90);
-    this.rssi = Math.round(clamp(this.rssi + noise(r, 1.5), -90, -40));
+    this.rssi = nextRssi(r, this.rssi, 1.5);
     let battery = 100 - (Date.now() - this.batteryFullAt) / BATTERY_DRAIN_MS_PER_PERCENT;
     if (battery < 5) {
       this.batteryFullAt = Date.now();

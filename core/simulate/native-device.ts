@@ -1,4 +1,4 @@
-import type { DeviceIo, Outgoing } from './sim-device.ts';
+import { SimDevice, type DeviceIo, type Outgoing } from './sim-device.ts';
 
 /** An entity as a native announce lists it (docs/protocol.md). */
 export interface AnnouncedEntity {
@@ -58,7 +58,7 @@ export class NativeTopics {
     return { topic: this.topic('status'), payload: 'online', qos: this.qos, retain: true };
   }
 
-  announce(body: { name: string; model: string; sw: string; offline_after: number; entities: AnnouncedEntity[] }): Outgoing {
+  announce(body: { name: string; model: string; sw: string; offline_after: number; entities: readonly AnnouncedEntity[] }): Outgoing {
     const payload = { id: this.deviceId, name: body.name, model: body.model, manufacturer: 'Hearth', sw: body.sw, offline_after: body.offline_after, entities: body.entities };
     return { topic: this.topic('announce'), payload: JSON.stringify(payload), qos: this.qos, retain: true };
   }
@@ -97,7 +97,21 @@ function parseRequest(payload: Buffer): { id: string; value: unknown } | undefin
   }
 }
 
+/**
+ * A simulation of our own firmware: its device id is its client id and its
+ * account's username, and it meets the broker through NativeTopics.
+ */
+export abstract class NativeSimDevice extends SimDevice {
+  protected readonly native: NativeTopics;
+
+  constructor(simId: string, qos: 0 | 1) {
+    const native = new NativeTopics(simId, qos);
+    super(simId, { clientId: simId, will: native.will, goodbye: native.goodbye, subscriptions: native.subscriptions, refusalHint: nativeRefusalHint(simId) });
+    this.native = native;
+  }
+}
+
 /** The hint shown when the broker refuses a native device's topics: with the embedded broker, username and device id must match. */
-export function nativeRefusalHint(deviceId: string): string {
+function nativeRefusalHint(deviceId: string): string {
   return `the embedded broker lets an account publish only under hearth/<its username>/: log in as "${deviceId}" (the simulator provisions that account itself unless --username is given)`;
 }

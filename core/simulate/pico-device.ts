@@ -1,6 +1,6 @@
-import { NativeTopics, nativeRefusalHint, quoted, type AnnouncedEntity, type CommandResult } from './native-device.ts';
-import { between, clamp, noise, round, seededRandom, type Random } from './random.ts';
-import type { DeviceIo, Outgoing, Schedule, SimDevice, SimDeviceInit } from './sim-device.ts';
+import { NativeSimDevice, quoted, type AnnouncedEntity, type CommandResult } from './native-device.ts';
+import { between, clamp, firstRssi, nextRssi, noise, round } from './random.ts';
+import type { DeviceIo, Outgoing, Schedule, SimDeviceInit } from './sim-device.ts';
 
 const ENTITIES: AnnouncedEntity[] = [
   { key: 'distance', kind: 'sensor', name: 'Distance', unit: 'cm', device_class: 'distance', state_class: 'measurement' },
@@ -28,16 +28,9 @@ const QUEUE_LIMIT = 100;
  * Triggers while the broker is unreachable are queued and sent on reconnect
  * with their original timestamps. Everything is QoS 1, as umqtt.simple sends it.
  */
-export class PicoDevice implements SimDevice {
-  readonly clientId: string;
+export class PicoDevice extends NativeSimDevice {
   readonly description: string;
-  readonly will: Outgoing;
-  readonly goodbye: Outgoing;
-  readonly subscriptions: string[];
   readonly schedules: Schedule[];
-  readonly refusalHint: string;
-  private readonly native: NativeTopics;
-  private readonly random: Random;
   private readonly name: string;
   private readonly wall: number;
   private baseline: number;
@@ -45,19 +38,13 @@ export class PicoDevice implements SimDevice {
   private threshold = DEFAULT_THRESHOLD_CM;
   private readonly queue: Outgoing[] = [];
 
-  constructor(readonly simId: string, init: SimDeviceInit) {
-    this.clientId = simId;
-    this.native = new NativeTopics(simId, 1);
-    this.random = seededRandom(simId);
+  constructor(simId: string, init: SimDeviceInit) {
+    super(simId, 1);
     this.name = `Sim Pico ${init.index}`;
     this.wall = round(between(this.random, 150, 250));
     this.baseline = this.wall;
-    this.rssi = Math.round(between(this.random, -75, -50));
+    this.rssi = firstRssi(this.random);
     this.description = `${simId}: Pico W ultrasonic (pico-ultrasonic), baseline ${this.wall} cm, about ${init.rate} triggers/s, topics hearth/${simId}/…`;
-    this.will = this.native.will;
-    this.goodbye = this.native.goodbye;
-    this.subscriptions = this.native.subscriptions;
-    this.refusalHint = nativeRefusalHint(simId);
     const meanTriggerMs = 1000 / init.rate;
     this.schedules = [
       // People arrive at random: exponential gaps with the asked-for mean.
@@ -106,7 +93,7 @@ export class PicoDevice implements SimDevice {
   private heartbeat(io: DeviceIo): void {
     // The learned baseline barely moves (temperature changes the speed of sound a little).
     this.baseline = round(clamp(this.baseline + noise(this.random, 0.1), this.wall - 1, this.wall + 1));
-    this.rssi = Math.round(clamp(this.rssi + noise(this.random, 1.5), -90, -40));
+    this.rssi = nextRssi(this.random, this.rssi, 1.5);
     io.publish(this.native.telemetry({ threshold: this.threshold, ts: Date.now(), rssi: this.rssi, baseline: this.baseline }));
   }
 }

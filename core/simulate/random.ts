@@ -43,3 +43,13 @@ export function round(value: number, decimals = 1): number {
 export function jittered(random: Random, meanMs: number, spread: number): number {
   return meanMs * (1 - spread + 2 * spread * random());
 }
+
+/** A Wi-Fi signal in dBm where a device first finds itself: a fair link, -75 to -50. */
+export function firstRssi(random: Random): number {
+  return Math.round(between(random, -75, -50));
+}
+
+/** The signal a moment later: it wanders by about `sd` dB, within what a link survives (-90 to -40). */
+export function nextRssi(random: Random, rssi: number, sd: number): number {
+  return Math.round(clamp(rssi + noise(random, sd), -90, -40));
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { between, clamp, jittered, noise, round, seededRandom, type Random } from './random.ts';
-import type { DeviceIo, Outgoing, Schedule, SimDevice, SimDeviceInit } from './sim-device.ts';
+import { between, clamp, firstRssi, jittered, nextRssi, noise, round } from './random.ts';
+import { SimDevice, type DeviceIo, type Outgoing, type Schedule, type SimDeviceInit } from './sim-device.ts';
 
 /** A Shelly Plus Plug S (Gen2): what Shelly.GetDeviceInfo reports. */
 const MODEL = 'SNPL-00112EU';
@@ -10,6 +10,10 @@ const FIRMWARE = { ver: '1.4.4', fw_id: '20241011-114455/1.4.4-g6d2a586' };
 const INVALID_ARGUMENT = -103;
 const NOT_FOUND = -105;
 const NO_HANDLER = 404;
+
+/** Why the embedded broker refuses a Shelly: it keeps every account under hearth/<id>/. */
+const REFUSAL_HINT =
+  'Shelly topics lie outside hearth/<id>/, where the embedded broker keeps every account: until the Shelly plugin exists, use a broker with mqtt.allow_anonymous: true, or an external broker (--broker)';
 
 type RpcAnswer = { result: object } | { error: { code: number; message: string } };
 
@@ -38,17 +42,10 @@ export function shellyIdentity(simId: string): { mac: string; deviceId: string }
  * `<id>/events/rpc`, and RPC requests on `<id>/rpc` answered on `<src>/rpc`.
  * Shelly's supported QoS is 1, so everything is QoS 1.
  */
-export class ShellyDevice implements SimDevice {
-  readonly clientId: string;
+export class ShellyDevice extends SimDevice {
   readonly description: string;
-  readonly will: Outgoing;
-  readonly goodbye: Outgoing;
-  readonly subscriptions: string[];
   readonly schedules: Schedule[];
-  readonly refusalHint =
-    'Shelly topics lie outside hearth/<id>/, where the embedded broker keeps every account: until the Shelly plugin exists, use a broker with mqtt.allow_anonymous: true, or an external broker (--broker)';
   private readonly mac: string;
-  private readonly random: Random;
   private readonly bootedAt = Date.now();
   private readonly ip: string;
   private readonly load: number;
@@ -57,14 +54,14 @@ export class ShellyDevice implements SimDevice {
   private minuteMwh = 0;
   private rssi: number;
 
-  constructor(readonly simId: string, init: SimDeviceInit) {
+  constructor(simId: string, init: SimDeviceInit) {
     const { mac, deviceId } = shellyIdentity(simId);
+    const will: Outgoing = { topic: `${deviceId}/online`, payload: 'false', qos: 1, retain: true };
+    super(simId, { clientId: deviceId, will, goodbye: will, subscriptions: [`${deviceId}/rpc`], refusalHint: REFUSAL_HINT });
     this.mac = mac;
-    this.clientId = deviceId;
-    this.random = seededRandom(simId);
     this.ip = `192.168.1.${100 + (init.index % 150)}`;
     this.load = round(between(this.random, 20, 150));
-    this.rssi = Math.round(between(this.random, -75, -50));
+    this.rssi = firstRssi(this.random);
     const voltage = round(between(this.random, 228, 232));
     this.state = {
       id: 0,
@@ -77,9 +74,6 @@ export class ShellyDevice implements SimDevice {
       temperature: celsius(38),
     };
     this.description = `${simId}: Shelly Plus Plug S ${deviceId}, ${this.load} W load, status every ${round(1 / init.rate, 2)} s, topics ${deviceId}/…`;
-    this.will = { topic: `${deviceId}/online`, payload: 'false', qos: 1, retain: true };
-    this.goodbye = this.will;
-    this.subscriptions = [`${deviceId}/rpc`];
     this.schedules = [{ nextDelayMs: () => jittered(this.random, 1000 / init.rate, 0.1), run: (io) => this.measure(io) }];
   }
 
@@ -162,7 +156,7 @@ export class ShellyDevice implements SimDevice {
     s.voltage = round(clamp(s.voltage + noise(this.random, 0.3), 220, 240));
     s.current = round(s.apower / s.voltage, 3);
     s.temperature = celsius(clamp(s.temperature.tC + noise(this.random, 0.1) + (30 + s.apower / 20 - s.temperature.tC) * 0.05, 20, 90));
-    this.rssi = Math.round(clamp(this.rssi + noise(this.random, 1), -90, -40));
+    this.rssi = nextRssi(this.random, this.rssi, 1);
   }
 
   private publishStatus(io: DeviceIo): void {

@@ -1,3 +1,5 @@
+import { seededRandom, type Random } from './random.ts';
+
 /** One MQTT message a simulated device sends, with the QoS and retain flag its firmware uses. */
 export interface Outgoing {
   topic: string;
@@ -24,28 +26,51 @@ export interface Schedule {
   run(io: DeviceIo): void;
 }
 
+/** How a device meets the broker, fixed for its life. */
+export interface BrokerIdentity {
+  /** MQTT client id, and the username of its account */
+  clientId: string;
+  will: Outgoing;
+  /** what it publishes before a clean disconnect, since the broker drops the will then */
+  goodbye: Outgoing;
+  subscriptions: string[];
+  /** what a user needs to know when the broker refuses this device's topics */
+  refusalHint: string;
+}
+
 /**
  * A simulated device: the firmware's behaviour on top of a connection the
  * runner owns (connect, last will, reconnects, stop). Everything it sends
  * goes through `io`, so a device kind is only its protocol.
  */
-export interface SimDevice {
-  /** the id the simulator knows it by: `sim-pico-1` */
-  readonly simId: string;
-  /** MQTT client id, and the username of its account */
+export abstract class SimDevice implements BrokerIdentity {
   readonly clientId: string;
-  /** the one line printed for it at start */
-  readonly description: string;
   readonly will: Outgoing;
-  /** what it publishes before a clean disconnect, since the broker drops the will then */
   readonly goodbye: Outgoing;
   readonly subscriptions: string[];
-  readonly schedules: Schedule[];
-  /** what a user needs to know when the broker refuses this device's topics */
   readonly refusalHint: string;
+  /** Seeded by the sim id, so the device has the same character on every run. */
+  protected readonly random: Random;
+  /** the one line printed for it at start */
+  abstract readonly description: string;
+  abstract readonly schedules: Schedule[];
+
+  /** `simId`: the id the simulator knows it by, `sim-pico-1`. */
+  constructor(
+    readonly simId: string,
+    identity: BrokerIdentity,
+  ) {
+    this.clientId = identity.clientId;
+    this.will = identity.will;
+    this.goodbye = identity.goodbye;
+    this.subscriptions = identity.subscriptions;
+    this.refusalHint = identity.refusalHint;
+    this.random = seededRandom(simId);
+  }
+
   /** The connection is up (at boot, and after every reconnect): announce, go online, send what is queued. */
-  connected(io: DeviceIo): void;
-  message(io: DeviceIo, topic: string, payload: Buffer): void;
+  abstract connected(io: DeviceIo): void;
+  abstract message(io: DeviceIo, topic: string, payload: Buffer): void;
 }
 
 export interface SimDeviceInit {

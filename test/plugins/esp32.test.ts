@@ -4,32 +4,8 @@
  */
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ESP32_ANNOUNCED_ENTITIES } from '../../core/simulate/esp32-device.ts';
 import { connectDevice, eventually, startHub, type TestHub } from '../support/hub.ts';
-
-const measurement = (key: string, name: string, unit: string, device_class?: string) => ({
-  key,
-  kind: 'sensor',
-  name,
-  unit,
-  ...(device_class ? { device_class } : {}),
-  state_class: 'measurement',
-});
-
-/** The announce of firmware/esp32-sensor 1.x. */
-const ENTITIES = [
-  measurement('temperature', 'Temperature', '°C', 'temperature'),
-  measurement('humidity', 'Humidity', '%', 'humidity'),
-  measurement('accel_x', 'Acceleration X', 'm/s²'),
-  measurement('accel_y', 'Acceleration Y', 'm/s²'),
-  measurement('accel_z', 'Acceleration Z', 'm/s²'),
-  measurement('gyro_x', 'Gyroscope X', '°/s'),
-  measurement('gyro_y', 'Gyroscope Y', '°/s'),
-  measurement('gyro_z', 'Gyroscope Z', '°/s'),
-  measurement('battery', 'Battery', '%', 'battery'),
-  measurement('rssi', 'Wi-Fi signal', 'dBm', 'signal_strength'),
-  { key: 'interval', kind: 'number', name: 'Report interval', unit: 's' },
-  { key: 'output', kind: 'switch', name: 'Output' },
-];
 
 describe('plugin esp32', () => {
   let hub: TestHub;
@@ -41,7 +17,7 @@ describe('plugin esp32', () => {
 
   const state = (entityId: string) => hub.get(`/api/states/${entityId}`).then((r) => r.body);
 
-  async function esp32(id: string, entities: object[]) {
+  async function esp32(id: string, entities: readonly object[]) {
     const client = await connectDevice(hub.mqttUrl, id);
     clients.push(client);
     const announcement = { id, name: id, model: 'esp32-sensor', manufacturer: 'Hearth', sw: '1.0.0', offline_after: 180, entities };
@@ -55,7 +31,7 @@ describe('plugin esp32', () => {
 
   it('adds acceleration magnitude, vibration and battery_low, from each whole reading', async () => {
     hub = await startHub({ yaml: 'plugins: { esp32: { vibration_threshold: 2, battery_low: 20 } }' });
-    const kitchen = await esp32('kitchen', ENTITIES);
+    const kitchen = await esp32('kitchen', ESP32_ANNOUNCED_ENTITIES);
     const t0 = Date.now();
     await kitchen.report(t0, { accel_x: 0.12, accel_y: -0.05, accel_z: 9.79, battery: 87 });
     await eventually(async () => (await state('sensor.kitchen_acceleration')).state === 9.79);
@@ -82,7 +58,7 @@ describe('plugin esp32', () => {
 
   it("gives an older firmware's bare announce the units and classes, and leaves other devices alone", async () => {
     hub = await startHub({ yaml: 'plugins: { esp32: {} }' });
-    const bare = ENTITIES.map(({ key, kind }) => ({ key, kind }));
+    const bare = ESP32_ANNOUNCED_ENTITIES.map(({ key, kind }) => ({ key, kind }));
     const old = await esp32('shed', [...bare.filter((e) => e.key !== 'humidity'), { key: 'humidity', kind: 'sensor', unit: 'g/m³', name: 'Absolute humidity' }]);
     await old.report(Date.now(), { accel_x: 0, accel_y: 0, accel_z: 9.8, battery: 50 });
     expect(hub.hub.entities.get('sensor.shed_temperature')).toMatchObject({ name: 'Temperature', unit: '°C', device_class: 'temperature', state_class: 'measurement' });
@@ -105,7 +81,7 @@ describe('plugin esp32', () => {
 
   it('judges the readings stored before at start, with the settings of the day', async () => {
     hub = await startHub({ yaml: 'plugins: { esp32: {} }' });
-    const kitchen = await esp32('kitchen', ENTITIES);
+    const kitchen = await esp32('kitchen', ESP32_ANNOUNCED_ENTITIES);
     await kitchen.report(Date.now(), { accel_x: 0, accel_y: 0, accel_z: 9.8, battery: 10 });
     await eventually(async () => (await state('binary_sensor.kitchen_battery_low')).state === true);
     await clients.pop()!.endAsync(true);

@@ -4,7 +4,7 @@ import { DEVICE_ID_PATTERN, type Device, type DeviceRegistry } from '../../regis
 import type { EntityRegistry } from '../../registry/entities.ts';
 import type { RoomRegistry } from '../../registry/rooms.ts';
 import type { StateMachine } from '../../states/state-machine.ts';
-import { Device as DeviceSchema, DeviceDetail, includeHidden, notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
+import { Device as DeviceSchema, DeviceDetail, givenName, includeHidden, notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import { mapPage, pageOf, type Keyset } from '../pagination.ts';
 import { spec } from '../route-spec.ts';
@@ -73,7 +73,7 @@ const create = spec({
     required: ['id'],
     properties: {
       id: { type: 'string', pattern: DEVICE_ID_PATTERN.source, description: '1-64 letters, digits, "_" or "-"; its MQTT username and topic level' },
-      name: { type: 'string', minLength: 1, maxLength: 100 },
+      name: givenName,
       room: { type: 'string', minLength: 1, maxLength: 100, description: 'a room name; created when new' },
       kind,
     },
@@ -95,7 +95,7 @@ const update = spec({
     additionalProperties: false,
     minProperties: 1,
     properties: {
-      name: { type: 'string', minLength: 1, maxLength: 100 },
+      name: givenName,
       room: { type: ['string', 'null'], minLength: 1, maxLength: 100 },
     },
   },

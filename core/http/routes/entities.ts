@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { Entity, EntityRegistry } from '../../registry/entities.ts';
-import { Entity as EntitySchema, includeHidden, notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
+import { Entity as EntitySchema, givenName, includeHidden, notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
 import { notFound } from '../errors.ts';
 import type { StateTags } from '../etag.ts';
 import { mapPage, pageOf, type Keyset } from '../pagination.ts';
@@ -35,7 +35,7 @@ const update = spec({
     type: 'object',
     additionalProperties: false,
     minProperties: 1,
-    properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, hidden: { type: 'boolean' } },
+    properties: { name: givenName, hidden: { type: 'boolean' } },
   },
   responses: { 200: { description: 'the entity as it is now', schema: EntitySchema }, 404: notFoundResponse('entity') },
 });

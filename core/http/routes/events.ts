@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { EventLog, LoggedEvent } from '../../store/event-log.ts';
-import { LoggedEvent as EventSchema, pageQuery, pageSchema } from '../api-schema.ts';
+import { LoggedEvent as EventSchema, pageQuery, pageSchema, timeRangeQuery } from '../api-schema.ts';
 import { decodeCursor, encodeCursor, mapPage, type Page } from '../pagination.ts';
 import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
@@ -15,8 +15,7 @@ const list = spec({
     type: 'object',
     additionalProperties: false,
     properties: {
-      from: { type: 'string', description: 'ISO 8601 or ms since the epoch; default 24 hours before `to`' },
-      to: { type: 'string', description: 'ISO 8601 or ms since the epoch; default now' },
+      ...timeRangeQuery('24 hours'),
       type: { type: 'string', description: 'e.g. motion_started, device_offline' },
       device: { type: 'string', description: 'a device id' },
       ...pageQuery,

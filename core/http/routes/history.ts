@@ -1,15 +1,13 @@
 import { Hono } from 'hono';
 import type { EntityRegistry } from '../../registry/entities.ts';
 import type { History, TimeSeriesStore } from '../../store/timeseries.ts';
-import { notFoundResponse } from '../api-schema.ts';
+import { dateTime, notFoundResponse, timeRangeQuery } from '../api-schema.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
 import { parseDuration, parseTimeRange } from '../time-params.ts';
 
 const MAX_BUCKETS = 10_000;
-
-const time = { type: 'string', format: 'date-time' } as const;
 
 const history = spec({
   summary: 'Read the history of an entity',
@@ -19,8 +17,7 @@ const history = spec({
     type: 'object',
     additionalProperties: false,
     properties: {
-      from: { type: 'string', description: 'ISO 8601 or ms since the epoch; default 24 hours before `to`' },
-      to: { type: 'string', description: 'ISO 8601 or ms since the epoch; default now' },
+      ...timeRangeQuery('24 hours'),
       points: { type: 'integer', minimum: 2, maximum: MAX_BUCKETS, default: 500, description: 'at most this many points' },
       step: { type: 'string', description: 'a fixed bucket instead: 30s, 5m, 1h, 1d' },
       format: { enum: ['json', 'csv'], default: 'json' },
@@ -35,14 +32,14 @@ const history = spec({
         properties: {
           entity_id: { type: 'string' },
           unit: { type: ['string', 'null'] },
-          from: time,
-          to: time,
+          from: dateTime,
+          to: dateTime,
           resolution: { type: 'string', description: 'raw, minute or hour: where the points come from' },
           step_ms: { type: ['integer', 'null'], description: 'bucket width; null for raw readings' },
           points: {
             type: 'array',
             description: 'raw: {ts, value}; buckets: {ts, min, mean, max, last, count}',
-            items: { type: 'object', required: ['ts'], properties: { ts: time } },
+            items: { type: 'object', required: ['ts'], properties: { ts: dateTime } },
           },
         },
       },

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { MAX_PAIRING_MINUTES, type PairingWindow } from '../../auth/pairing.ts';
+import { nullableDateTime } from '../api-schema.ts';
 import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
 
-const until = { type: ['string', 'null'], format: 'date-time', description: 'when the window shuts' } as const;
+const until = { ...nullableDateTime, description: 'when the window shuts' } as const;
 
 const show = spec({
   summary: 'Show whether the pairing window is open',

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { ApprovalError, type DeviceApprovals, type PendingDevice } from '../../registry/device-approvals.ts';
-import { named, notFoundResponse } from '../api-schema.ts';
+import { dateTime, named, notFoundResponse } from '../api-schema.ts';
 import { apiError } from '../errors.ts';
 import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
@@ -17,8 +17,8 @@ const PendingDeviceSchema = named('PendingDevice', {
     name: { type: ['string', 'null'] },
     model: { type: ['string', 'null'] },
     manufacturer: { type: ['string', 'null'] },
-    first_seen: { type: 'string', format: 'date-time' },
-    last_seen: { type: 'string', format: 'date-time' },
+    first_seen: dateTime,
+    last_seen: dateTime,
   },
 });
 

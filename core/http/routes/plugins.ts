@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { PluginBusyError, type PluginHost, type PluginStatus } from '../../plugins/host.ts';
-import { notFoundResponse, pageQuery, pageSchema, PluginStatus as PluginStatusSchema } from '../api-schema.ts';
+import { listQuery, notFoundResponse, pageSchema, PluginStatus as PluginStatusSchema } from '../api-schema.ts';
 import { conflict, notFound } from '../errors.ts';
 import { pageOf, type Keyset } from '../pagination.ts';
 import { spec } from '../route-spec.ts';
@@ -9,7 +9,7 @@ const byId: Keyset<PluginStatus> = { list: 'plugins', arity: 1, key: (p) => [p.i
 
 const list = spec({
   summary: 'List plugins with their status',
-  query: { type: 'object', additionalProperties: false, properties: pageQuery },
+  query: listQuery,
   responses: { 200: { description: 'a page of plugins, by id', schema: pageSchema(PluginStatusSchema) } },
 });
 

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { DeviceRegistry } from '../../registry/devices.ts';
 import type { Room, RoomRegistry } from '../../registry/rooms.ts';
 import { slugify } from '../../registry/slug.ts';
-import { notFoundResponse, pageQuery, pageSchema, Room as RoomSchema } from '../api-schema.ts';
+import { listQuery, notFoundResponse, pageSchema, Room as RoomSchema } from '../api-schema.ts';
 import { conflict, invalidRequest, notFound } from '../errors.ts';
 import { mapPage, pageOf, type Keyset } from '../pagination.ts';
 import { spec } from '../route-spec.ts';
@@ -16,7 +16,7 @@ const nameBody = { type: 'object', additionalProperties: false, required: ['name
 
 const list = spec({
   summary: 'List rooms with their devices',
-  query: { type: 'object', additionalProperties: false, properties: pageQuery },
+  query: listQuery,
   responses: { 200: { description: 'a page of rooms, by name', schema: pageSchema(RoomSchema) } },
 });
 

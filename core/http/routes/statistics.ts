@@ -4,13 +4,12 @@ import type { EntityRegistry } from '../../registry/entities.ts';
 import type { RoomRegistry } from '../../registry/rooms.ts';
 import { consumption } from '../../store/statistics.ts';
 import type { TimeSeriesStore } from '../../store/timeseries.ts';
+import { dateTime, timeRangeQuery } from '../api-schema.ts';
 import { spec } from '../route-spec.ts';
 import { iso } from '../serialize.ts';
 import { parseTimeRange } from '../time-params.ts';
 
 const DEFAULT_SPAN_MS = 7 * 86_400_000;
-
-const time = { type: 'string', format: 'date-time' } as const;
 
 const consumptionSpec = spec({
   summary: 'Consumption of counters (energy, water, gas meters) per period',
@@ -23,8 +22,7 @@ const consumptionSpec = spec({
       period: { enum: ['hour', 'day', 'month'], default: 'day' },
       group: { enum: ['room', 'device', 'entity'], default: 'room' },
       device_class: { type: 'string', description: 'only counters of this class, e.g. energy' },
-      from: { type: 'string', description: 'ISO 8601 or ms since the epoch' },
-      to: { type: 'string', description: 'ISO 8601 or ms since the epoch' },
+      ...timeRangeQuery('7 days'),
     },
   },
   responses: {
@@ -37,8 +35,8 @@ const consumptionSpec = spec({
           period: { type: 'string' },
           group: { type: 'string' },
           time_zone: { type: 'string' },
-          from: time,
-          to: time,
+          from: dateTime,
+          to: dateTime,
           groups: {
             type: 'array',
             items: {
@@ -50,7 +48,7 @@ const consumptionSpec = spec({
                 unit: { type: ['string', 'null'] },
                 entities: { type: 'array', items: { type: 'string' } },
                 total: { type: 'number' },
-                buckets: { type: 'array', items: { type: 'object', required: ['ts', 'value'], properties: { ts: time, value: { type: 'number' } } } },
+                buckets: { type: 'array', items: { type: 'object', required: ['ts', 'value'], properties: { ts: dateTime, value: { type: 'number' } } } },
               },
             },
           },

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { tokenNameSchema, type TokenInfo } from '../../auth/api-tokens.ts';
 import type { HttpAuth } from '../../auth/http-auth.ts';
-import { notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
+import { listQuery, notFoundResponse, pageSchema } from '../api-schema.ts';
 import { caller, type AuthEnv } from '../auth-middleware.ts';
 import { ApiTokenSchema } from '../auth-schemas.ts';
 import { notFound } from '../errors.ts';
@@ -21,7 +21,7 @@ export const tokensByName: Keyset<TokenInfo> = { list: 'tokens', arity: 1, key: 
 export const listTokens = (whose: string) =>
   spec({
     summary: `List ${whose} API tokens (names and times; a token itself is shown only when created)`,
-    query: { type: 'object', additionalProperties: false, properties: pageQuery },
+    query: listQuery,
     responses: { 200: { description: 'a page of tokens, by name', schema: pageSchema(ApiTokenSchema) } },
   });
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HttpAuth } from '../../auth/http-auth.ts';
 import { newUserSchema, passwordSchema, profileProperties, userChangesSchema } from '../../auth/user-fields.ts';
 import type { User } from '../../auth/users.ts';
-import { ErrorBody, notFoundResponse, pageQuery, pageSchema } from '../api-schema.ts';
+import { ErrorBody, listQuery, notFoundResponse, pageSchema } from '../api-schema.ts';
 import { caller, type AuthEnv } from '../auth-middleware.ts';
 import { SessionSchema, throttledResponse, unauthorizedResponse, UserSchema } from '../auth-schemas.ts';
 import { notFound } from '../errors.ts';
@@ -19,7 +19,7 @@ const lastAdmin = { description: 'it would leave no admin', schema: ErrorBody } 
 
 const list = spec({
   summary: 'List users',
-  query: { type: 'object', additionalProperties: false, properties: pageQuery },
+  query: listQuery,
   responses: { 200: { description: 'a page of users, by username', schema: pageSchema(UserSchema) } },
 });
 const create = spec({
