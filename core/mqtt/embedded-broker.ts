@@ -14,13 +14,19 @@ export interface EmbeddedBrokerOptions {
   access?: BrokerAccess;
 }
 
+interface Interceptor {
+  filter: string;
+  levels: string[];
+  handler: MqttHandler;
+}
+
 /**
  * aedes inside the hub process. The hub subscribes in-process (no loopback
  * socket, no second parse of every packet), which is what lets ingest run
  * close to the bare broker's speed.
  */
 export class EmbeddedBroker implements MqttTransport {
-  private readonly interceptors = new Set<{ filter: string; levels: string[]; handler: MqttHandler }>();
+  private readonly interceptors = new Set<Interceptor>();
   private readonly identities = new WeakMap<Client, ClientIdentity>();
 
   private constructor(
@@ -42,7 +48,9 @@ export class EmbeddedBroker implements MqttTransport {
         log.warn({ client: client.id, topic: packet.topic }, `refused publish by MQTT client ${client.id}${describe(identity)} to ${packet.topic}`);
         return done(new Error(`not allowed to publish to ${packet.topic}`));
       }
-      broker.runInterceptors(packet as AedesPublishPacket).then(() => done(null));
+      const intercepted = broker.runInterceptors(packet as AedesPublishPacket);
+      if (intercepted) void intercepted.then(() => done(null));
+      else done(null);
     };
     const aedes = await Aedes.createBroker({
       authorizePublish,
@@ -94,18 +102,47 @@ export class EmbeddedBroker implements MqttTransport {
     };
   }
 
-  /** Never rejects: a failing handler is logged, and the publish goes on (refusing it would disconnect the device). */
-  private async runInterceptors(packet: AedesPublishPacket): Promise<void> {
-    let message: MqttMessage | undefined;
-    // Split once: every message of every device passes here.
+  /**
+   * Runs the handlers whose filter matches, one after another. Returns
+   * undefined when all finished at once (no promise made: every message of
+   * every device passes here), else a promise; never rejects: a failing
+   * handler is logged, and the publish goes on (refusing it would disconnect
+   * the device).
+   */
+  private runInterceptors(packet: AedesPublishPacket): Promise<void> | undefined {
+    // Split once for all filters.
     const topic = packet.topic.split('/');
-    for (const { filter, levels, handler } of this.interceptors) {
+    let message: MqttMessage | undefined;
+    const interceptors = this.interceptors.values();
+    for (let next = interceptors.next(); !next.done; next = interceptors.next()) {
+      const { filter, levels, handler } = next.value;
       if (!levelsMatch(levels, topic)) continue;
       message ??= toMessage(packet);
+      let result: void | Promise<void>;
       try {
-        await handler(message);
+        result = handler(message);
       } catch (error) {
         this.handlerFailed(filter, error);
+        continue;
+      }
+      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, topic, interceptors);
+    }
+    return undefined;
+  }
+
+  /** The rest of `runInterceptors` once a handler went asynchronous. */
+  private async finishInterceptors(running: Promise<void>, filter: string, message: MqttMessage, topic: string[], rest: Iterator<Interceptor>): Promise<void> {
+    try {
+      await running;
+    } catch (error) {
+      this.handlerFailed(filter, error);
+    }
+    for (let next = rest.next(); !next.done; next = rest.next()) {
+      if (!levelsMatch(next.value.levels, topic)) continue;
+      try {
+        await next.value.handler(message);
+      } catch (error) {
+        this.handlerFailed(next.value.filter, error);
       }
     }
   }

@@ -8,8 +8,13 @@ export class KeyedQueue {
 
   constructor(private readonly onError: (error: unknown, label: string) => void) {}
 
-  /** Runs `task` now, or after the key's unfinished one; resolves when it is done, never rejects (errors go to onError with `label`). */
-  run(key: string, label: string, task: () => void | Promise<void>): Promise<void> {
+  /**
+   * Runs `task` now, or after the key's unfinished one. Returns undefined when
+   * it ran to completion at once (the common case, with no promise made at
+   * all), else a promise that resolves when it is done; never rejects (errors
+   * go to onError with `label`).
+   */
+  run(key: string, label: string, task: () => void | Promise<void>): Promise<void> | undefined {
     const previous = this.pending.get(key);
     let result: void | Promise<void>;
     if (previous) {
@@ -19,10 +24,10 @@ export class KeyedQueue {
         result = task();
       } catch (error) {
         this.onError(error, label);
-        return Promise.resolve();
+        return undefined;
       }
     }
-    if (!(result instanceof Promise)) return Promise.resolve();
+    if (!(result instanceof Promise)) return undefined;
     const settled: Promise<void> = result
       .catch((error: unknown) => this.onError(error, label))
       .finally(() => {

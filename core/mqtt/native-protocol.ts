@@ -51,8 +51,13 @@ export class NativeProtocol {
     // telemetry can never overtake the announce that registers it.
     const take = (mqtt.intercept ?? mqtt.subscribe).bind(mqtt);
     for (const kind of ['announce', 'telemetry', 'status'] as const) {
-      const handler = (m: MqttMessage) =>
-        this.receive(kind, m).then(() => (kind === 'telemetry' && m.qos > 0 ? this.deps.commit() : undefined));
+      const counter = this.deps.metrics.mqttMessages.labels(kind);
+      const handler = (m: MqttMessage): void | Promise<void> => {
+        counter.inc();
+        const applied = this.receive(kind, m);
+        if (kind === 'telemetry' && m.qos > 0) return applied ? applied.then(this.deps.commit) : this.deps.commit();
+        return applied;
+      };
       this.unsubscribes.push(await take(`hearth/+/${kind}`, handler));
     }
     this.deps.approvals?.onApproved(NATIVE_PLUGIN, (topic, payload) => this.receive('announce', { topic, payload, qos: 0, retain: false }));
@@ -63,16 +68,18 @@ export class NativeProtocol {
     await this.queue.drain();
   }
 
-  /** Applies the message in its device's order; resolves once it has been applied (or rejected). */
-  private receive(kind: TopicKind, message: MqttMessage): Promise<void> {
-    this.deps.metrics.mqttMessages.inc({ kind });
+  /**
+   * Applies the message in its device's order: undefined when that is done
+   * already (telemetry, usually), else a promise of it. A rejection is applied too.
+   */
+  private receive(kind: TopicKind, message: MqttMessage): Promise<void> | undefined {
     const deviceId = message.topic.split('/')[1] ?? '';
     if (!DEVICE_ID_PATTERN.test(deviceId)) {
       this.rejections.reject(message.topic, 'invalid_topic', `device id "${deviceId}" must be 1-64 letters, digits, "_" or "-"`);
-      return Promise.resolve();
+      return undefined;
     }
     // A retained topic being cleared: nothing to apply.
-    if (message.payload.length === 0) return Promise.resolve();
+    if (message.payload.length === 0) return undefined;
     return this.queue.run(deviceId, message.topic, () => {
       if (kind === 'announce') return this.announce(deviceId, message);
       if (kind === 'telemetry') return this.telemetry(deviceId, message);
