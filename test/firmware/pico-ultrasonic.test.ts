@@ -1,13 +1,16 @@
 /**
  * The Pico W ultrasonic firmware (firmware/pico-ultrasonic): its Python host
- * tests, and the firmware's own main loop, run under CPython with faked
- * hardware, against the real hub with the account and secrets.py that
- * `POST /api/devices` hands out.
+ * tests, and the firmware's own main loop against the real hub with the
+ * account and secrets.py that `POST /api/devices` hands out, run twice with
+ * faked hardware: under CPython with umqtt.simple over a real socket, and on
+ * real MicroPython (WebAssembly) with umqtt.simple bridged to a real MQTT
+ * connection. The firmware's modules on MicroPython: pico-micropython.test.ts.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startMicroPythonDevice } from '../../firmware/pico-ultrasonic/tests/micropython/device.ts';
 import { eventually, SECURE_BASE_CONFIG, startHub, tempDir, type TestHub } from '../support/hub.ts';
 
 const FIRMWARE = 'firmware/pico-ultrasonic';
@@ -15,6 +18,24 @@ const FIRMWARE = 'firmware/pico-ultrasonic';
 const PYTHON_ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1' };
 // The host tests that exist today: fewer means some were not found or not run.
 const EXPECTED_TESTS = 70;
+
+/** A running device: its console so far, and its power switch. */
+interface Device {
+  output(): string;
+  powerOff(): Promise<void> | void;
+}
+
+/** The firmware's main loop with the scene of tests/e2e/scene.py, started with secrets.py in `folder`. */
+const DEVICES: Record<string, (folder: string) => Device> = {
+  'CPython, MQTT over a real socket': (folder) => {
+    const child = spawn('python3', [`${FIRMWARE}/tests/e2e/run_device.py`, folder, '20'], { env: PYTHON_ENV });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    return { output: () => output, powerOff: () => void child.kill('SIGKILL') };
+  },
+  'MicroPython-wasm, MQTT bridged to mqtt.js': startMicroPythonDevice,
+};
 
 describe('Pico W ultrasonic firmware', () => {
   it('passes its host tests (python3 -m unittest)', () => {
@@ -26,12 +47,11 @@ describe('Pico W ultrasonic firmware', () => {
     expect(ran, output).toBeGreaterThanOrEqual(EXPECTED_TESTS);
   });
 
-  describe('against the real hub', () => {
+  describe.each(Object.keys(DEVICES))('against the real hub, %s', (kind) => {
     let hub: TestHub | undefined;
-    let device: ChildProcess | undefined;
-    let output = '';
+    let device: Device | undefined;
     afterEach(async () => {
-      device?.kill('SIGKILL');
+      await device?.powerOff();
       await hub?.stop();
     });
 
@@ -46,9 +66,7 @@ describe('Pico W ultrasonic firmware', () => {
       const secrets = secrets_file.content.replace(/^MQTT_HOST = ".*"$/m, 'MQTT_HOST = "127.0.0.1"');
       expect(secrets).not.toBe(secrets_file.content);
       writeFileSync(join(folder, 'secrets.py'), secrets);
-      device = spawn('python3', [`${FIRMWARE}/tests/e2e/run_device.py`, folder, '20'], { env: PYTHON_ENV });
-      device.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      device.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      device = DEVICES[kind]!(folder);
       return { folder, password: mqtt.password };
     }
 
@@ -62,7 +80,7 @@ describe('Pico W ultrasonic firmware', () => {
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
 
-    it('announces, reports a passer-by, takes a threshold command and goes offline by its last will', async () => {
+    it('announces, sends the passer-by queued before Wi-Fi was up, takes a threshold command and goes offline by its last will', async () => {
       hub = await startHub({ base: SECURE_BASE_CONFIG });
       const { folder, password } = await provisionAndRun();
 
@@ -70,13 +88,17 @@ describe('Pico W ultrasonic firmware', () => {
         const reading = await state('sensor.garage_distance');
         return reading.state === 80 ? reading : undefined;
       }, 10_000).catch((error: Error) => {
-        throw new Error(`${error.message}\nfirmware console:\n${output}`);
+        throw new Error(`${error.message}\nfirmware console:\n${device!.output()}`);
       });
       // stamped by the device's NTP-set clock (the host's here), not far from now
       expect(Math.abs(Date.parse(distance.last_changed) - Date.now())).toBeLessThan(15_000);
       const { body: registered } = await hub.get('/api/devices/garage');
       expect(registered).toMatchObject({ name: 'Garage', model: 'pico-ultrasonic', manufacturer: 'Hearth', online: true });
-      expect(registered.entities.map((e: { entity_id: string }) => e.entity_id).sort()).toEqual([
+      const { body: devices } = await hub.get('/api/devices');
+      expect(devices.items.map((d: { id: string }) => d.id)).toEqual(['garage']);
+      const { body: entities } = await hub.get('/api/entities?device=garage');
+      expect(entities.next_cursor).toBeNull();
+      expect(entities.items.map((e: { entity_id: string }) => e.entity_id).sort()).toEqual([
         'number.garage_threshold',
         'sensor.garage_baseline',
         'sensor.garage_distance',
@@ -95,9 +117,11 @@ describe('Pico W ultrasonic firmware', () => {
       const rejected = hub.logs.filter((line) => line.msg.startsWith('rejected MQTT message on hearth/garage/'));
       expect(rejected.map((line) => line.msg)).toEqual([]);
 
-      device!.kill('SIGKILL'); // the power goes: no DISCONNECT, so the broker publishes the will
+      await device!.powerOff(); // no DISCONNECT, so the broker publishes the will
       await eventually(async () => (await hub!.get('/api/devices/garage')).body.online === false);
-      expect(output).toContain('MQTT connected to 127.0.0.1');
+      const output = device!.output();
+      // the event happened offline, and went out once Wi-Fi, NTP and MQTT were up
+      expect(output).toMatch(/^event: 80\.0 cm \(baseline 200\.0 cm\)$[^]*^Wi-Fi connected to [^]*^clock set by NTP: [^]*^MQTT connected to 127\.0\.0\.1:/m);
       expect(output).not.toContain(password);
     });
   });

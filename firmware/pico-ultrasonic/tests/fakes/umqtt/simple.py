@@ -130,3 +130,6 @@ class MQTTClient:
         self._alive()
         broker.session = None
         self.sock.close()
+
+
+reset()

@@ -1,0 +1,97 @@
+# umqtt.simple's MQTTClient for the firmware on MicroPython-wasm, which has no
+# sockets: every call goes through `mqtt_bridge`, a module registered from JS
+# (../device-worker.ts), to a real MQTT client (mqtt.js, in the test) connected
+# to the hub. Calls block until the broker has answered, as umqtt.simple's do
+# on its socket: connect returns after CONNACK, a QoS 1 publish after PUBACK,
+# subscribe after SUBACK. Failures look like umqtt.simple's: OSError when the
+# connection fails or breaks, MQTTException(CONNACK code) when the broker
+# refuses the login. Topics and payloads cross as UTF-8 text: the device
+# protocol has no binary payloads.
+import json
+
+import mqtt_bridge
+
+
+class MQTTException(Exception):
+    pass
+
+
+def _call(op, **args):
+    answer = json.loads(mqtt_bridge.call(op, json.dumps(args)))
+    if "mqtt_error" in answer:
+        raise MQTTException(answer["mqtt_error"])
+    if "os_error" in answer:
+        raise OSError(answer["os_error"])
+    return answer.get("result")
+
+
+class _Socket:
+    def close(self):
+        # gone without DISCONNECT: the broker publishes the last will
+        _call("close")
+
+
+class MQTTClient:
+    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0, ssl=None):
+        self.client_id = client_id
+        self.server = server
+        self.port = port or 1883
+        self.user = user
+        self.pswd = password
+        self.keepalive = keepalive
+        self.cb = None
+        self.sock = None
+        self.lw_topic = None
+        self.lw_msg = None
+        self.lw_qos = 0
+        self.lw_retain = False
+
+    def set_callback(self, f):
+        self.cb = f
+
+    def set_last_will(self, topic, msg, retain=False, qos=0):
+        assert 0 <= qos <= 2
+        assert topic
+        self.lw_topic = topic
+        self.lw_msg = msg
+        self.lw_qos = qos
+        self.lw_retain = retain
+
+    def connect(self, clean_session=True):
+        will = None
+        if self.lw_topic:
+            will = {"topic": self.lw_topic.decode(), "msg": self.lw_msg.decode(), "retain": self.lw_retain, "qos": self.lw_qos}
+        present = _call(
+            "connect",
+            client_id=self.client_id,
+            server=self.server,
+            port=self.port,
+            user=self.user,
+            password=self.pswd,
+            keepalive=self.keepalive,
+            clean_session=clean_session,
+            will=will,
+        )
+        self.sock = _Socket()
+        return present
+
+    def disconnect(self):
+        _call("disconnect")
+
+    def ping(self):
+        _call("ping")
+
+    def publish(self, topic, msg, retain=False, qos=0):
+        _call("publish", topic=topic.decode(), msg=msg.decode(), retain=retain, qos=qos)
+
+    def subscribe(self, topic, qos=0):
+        assert self.cb is not None, "Subscribe callback is not set"
+        _call("subscribe", topic=topic.decode(), qos=qos)
+
+    def check_msg(self):
+        message = _call("check_msg")
+        if message is None:
+            return None
+        topic, msg = message
+        self.cb(topic.encode(), msg.encode())
+        return 0x30
