@@ -16,7 +16,7 @@ import type { StateMachine } from '../states/state-machine.ts';
 import type { TimeSeriesStore } from '../store/timeseries.ts';
 import type { LiveFeed } from './live/live-feed.ts';
 import { routesWithoutRule } from './access-policy.ts';
-import { authMiddleware, SESSION_COOKIE } from './auth-middleware.ts';
+import { authMiddleware, checkAccess, requestFacts, SESSION_COOKIE } from './auth-middleware.ts';
 import { apiErrorHandler, notFound } from './errors.ts';
 import { StateTags } from './etag.ts';
 import { httpMetrics } from './http-metrics.ts';
@@ -94,7 +94,13 @@ export function createApp(deps: HttpDeps): Hono {
   app.route('/api/pending-devices', pendingDeviceRoutes(deps.approvals));
   app.route('/api/statistics', statisticsRoutes(deps));
   app.route('/api/plugins', pluginRoutes(deps.plugins));
-  app.route('/api/stream', streamRoutes(deps.live, deps.log));
+  app.route(
+    '/api/stream',
+    streamRoutes(deps.live, deps.log, (c) => {
+      const facts = requestFacts(c);
+      return async () => (await checkAccess(deps.auth, facts)).allowed;
+    }),
+  );
   app.route('/api/config', configRoutes(deps.configDir));
   app.route('/api/openapi.json', openApiRoutes(app, { version: HUB_VERSION, cookieName: SESSION_COOKIE }));
   app.route('/metrics', metricsRoutes(deps.metrics));

@@ -78,18 +78,22 @@ function refusal(decision: Extract<AccessDecision, { allowed: false }>): HTTPExc
   return withHeaders(apiError(401, 'unauthorized', decision.message), { 'WWW-Authenticate': challenge });
 }
 
+/** What an access decision needs of a Hono request. */
+export function requestFacts(c: Context): RequestFacts {
+  return {
+    method: c.req.method,
+    route: matchedRoutes(c).find((route) => !isMiddleware(findTargetHandler(route.handler)))?.path,
+    path: c.req.path,
+    search: new URL(c.req.url).search,
+    authorization: c.req.header('authorization'),
+    cookie: c.req.header('cookie'),
+  };
+}
+
 /** Runs before every route: refuses what the policy refuses, and tells routes who is calling (`c.get('principal')`). */
 export function authMiddleware(auth: HttpAuth): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
-    const url = new URL(c.req.url);
-    const decision = await checkAccess(auth, {
-      method: c.req.method,
-      route: matchedRoutes(c).find((route) => !isMiddleware(findTargetHandler(route.handler)))?.path,
-      path: c.req.path,
-      search: url.search,
-      authorization: c.req.header('authorization'),
-      cookie: c.req.header('cookie'),
-    });
+    const decision = await checkAccess(auth, requestFacts(c));
     if (!decision.allowed) throw refusal(decision);
     c.set('principal', decision.principal);
     await next();

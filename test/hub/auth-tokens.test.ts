@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, onboard, userWithToken } from '../support/auth.ts';
 import { announce, eventually, startHub, type TestHub } from '../support/hub.ts';
-import { WsClient } from '../support/live-clients.ts';
+import { SseClient, WsClient } from '../support/live-clients.ts';
 
 describe('API tokens', () => {
   let hub: TestHub;
@@ -82,6 +82,23 @@ describe('API tokens', () => {
     }
     await call(hub.api, 'DELETE', '/api/tokens/dashboard', { token: admin });
     await expect(WsClient.open(`${url}?access_token=${token}`)).rejects.toThrow('upgrade refused: 401');
+  });
+
+  it('ends open live streams within seconds of their token being revoked', async () => {
+    const { token } = (await call(hub.api, 'POST', '/api/tokens', { token: admin, body: { name: 'wallboard' } })).body;
+    const sse = await SseClient.open(`${hub.api}/api/stream`, { authorization: `Bearer ${token}` });
+    const ws = await WsClient.open(`ws://127.0.0.1:${hub.hub.httpPort}/api/ws?access_token=${token}`);
+    const subscribers = hub.hub.live.subscriberCount;
+    await ws.subscribe({}, 1);
+    expect(hub.hub.live.subscriberCount).toBe(subscribers + 1);
+
+    const revokedAt = Date.now();
+    expect((await call(hub.api, 'DELETE', '/api/tokens/wallboard', { token: admin })).status).toBe(204);
+    await sse.ended;
+    expect((await ws.closed).code).toBe(1008);
+    // Checked every 2 s: the streams are gone well before a client's next reconnect.
+    expect(Date.now() - revokedAt).toBeLessThan(4500);
+    await eventually(() => hub.hub.live.subscriberCount === subscribers - 1);
   });
 
   it('leaves MQTT over WebSocket to its own MQTT accounts', async () => {

@@ -47,7 +47,7 @@ describe('live stream limits', () => {
     const { log, lines } = captureLog();
     const bus = new EventBus(log);
     const feed = new LiveFeed(bus, () => 'd', log);
-    const app = new Hono().route('/api/stream', streamRoutes(feed, log, { heartbeatMs: 50, maxQueuedBytes: LIMIT }));
+    const app = new Hono().route('/api/stream', streamRoutes(feed, log, () => async () => true, { heartbeatMs: 50, maxQueuedBytes: LIMIT, recheckMs: 60_000 }));
     http = await listen(app, '127.0.0.1', 0);
     closers.push(serveLiveWebSocket(http.server, feed, { authorize, log, limits: { maxBufferedBytes: LIMIT } }));
     const base = `127.0.0.1:${http.port}`;

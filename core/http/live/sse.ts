@@ -10,9 +10,14 @@ export interface SseLimits {
   heartbeatMs: number;
   /** bytes written but not yet taken by the socket beyond which the client is dropped */
   maxQueuedBytes: number;
+  /** how often the client's token is checked again: a stream ends soon after its token is revoked or expires */
+  recheckMs: number;
 }
 
-export const DEFAULT_SSE_LIMITS: SseLimits = { heartbeatMs: 20_000, maxQueuedBytes: 1024 * 1024 };
+export const DEFAULT_SSE_LIMITS: SseLimits = { heartbeatMs: 20_000, maxQueuedBytes: 1024 * 1024, recheckMs: 2000 };
+
+/** Whether the client may still follow the stream (its token not revoked or expired). */
+export type StillAllowed = () => Promise<boolean>;
 
 export type NodeContext = Context<{ Bindings: HttpBindings }>;
 
@@ -28,7 +33,14 @@ export function formatSse(event: LiveEvent): string {
  * than buffered for without bound: it reconnects with its Last-Event-ID and
  * gets the rest from the feed's buffer.
  */
-export function streamLive(c: NodeContext, feed: LiveFeed, filter: LiveFilter, after: number | undefined, limits: SseLimits, log: Logger): Response {
+export function streamLive(
+  c: NodeContext,
+  feed: LiveFeed,
+  request: { filter: LiveFilter; after?: number | undefined; stillAllowed: StillAllowed },
+  limits: SseLimits,
+  log: Logger,
+): Response {
+  const { filter, after, stillAllowed } = request;
   return streamSSE(c, async (stream) => {
     let queued = 0;
     let replaying = true;
@@ -66,10 +78,22 @@ export function streamLive(c: NodeContext, feed: LiveFeed, filter: LiveFilter, a
     const unsubscribe = feed.subscribe({ filter, deliver: (event) => send(formatSse(event)), close: finish }, after);
     replaying = false;
     const heartbeat = setInterval(() => send(': keep-alive\n\n'), limits.heartbeatMs);
+    // A long-lived request must not outlive its credentials.
+    const recheck = setInterval(() => {
+      void stillAllowed().then(
+        (allowed) => {
+          if (allowed || !open) return;
+          log.info('live stream: its token was revoked or expired; the stream ends');
+          finish();
+        },
+        (error: Error) => log.error({ err: error }, `live stream: checking its token failed: ${error.message}`),
+      );
+    }, limits.recheckMs);
     try {
       await finished;
     } finally {
       clearInterval(heartbeat);
+      clearInterval(recheck);
       unsubscribe();
     }
   });

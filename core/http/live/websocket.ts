@@ -15,9 +15,11 @@ export interface WsLimits {
   maxSubscriptions: number;
   /** largest client message; a bigger one closes the socket (1009) */
   maxMessageBytes: number;
+  /** how often the client's token is checked again: a revoked or expired one closes the socket (1008) */
+  recheckMs: number;
 }
 
-export const DEFAULT_WS_LIMITS: WsLimits = { maxBufferedBytes: 1024 * 1024, pingIntervalMs: 30_000, maxSubscriptions: 100, maxMessageBytes: 64 * 1024 };
+export const DEFAULT_WS_LIMITS: WsLimits = { maxBufferedBytes: 1024 * 1024, pingIntervalMs: 30_000, maxSubscriptions: 100, maxMessageBytes: 64 * 1024, recheckMs: 2000 };
 
 export interface LiveWebSocketOptions {
   /** Decides before the upgrade (Bearer header, cookie or `?access_token=`); false answers 401. */
@@ -36,7 +38,21 @@ export function serveLiveWebSocket(server: Server, feed: LiveFeed, options: Live
   const { log } = options;
   const limits = { ...DEFAULT_WS_LIMITS, ...options.limits };
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
-  wss.on('connection', (ws: WebSocket) => attachClient(ws, feed, limits, log));
+  wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+    attachClient(ws, feed, limits, log);
+    // A long-lived connection must not outlive its credentials.
+    const recheck = setInterval(() => {
+      void Promise.resolve(options.authorize(request)).then(
+        (allowed) => {
+          if (allowed || ws.readyState !== WebSocket.OPEN) return;
+          log.info('live websocket: its token was revoked or expired; closing it');
+          ws.close(1008, 'token revoked or expired');
+        },
+        (error: Error) => log.error({ err: error }, `live websocket: checking its token failed: ${error.message}`),
+      );
+    }, limits.recheckMs);
+    ws.on('close', () => clearInterval(recheck));
+  });
 
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     let allowed: boolean;

@@ -1,10 +1,11 @@
 import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
+import type { Context } from 'hono';
 import { badRequest } from '../errors.ts';
 import { parseEventId, parseFilter, SubscriptionError, type LiveFilter } from '../live/filters.ts';
 import type { LiveFeed } from '../live/live-feed.ts';
-import { DEFAULT_SSE_LIMITS, streamLive, type SseLimits } from '../live/sse.ts';
+import { DEFAULT_SSE_LIMITS, streamLive, type SseLimits, type StillAllowed } from '../live/sse.ts';
 import { spec } from '../route-spec.ts';
 
 /**
@@ -32,10 +33,16 @@ const stream = spec({
   responses: { 200: { description: 'the event stream', contentType: 'text/event-stream' } },
 });
 
-export function streamRoutes(feed: LiveFeed, log: Logger, limits: SseLimits = DEFAULT_SSE_LIMITS): Hono<{ Bindings: HttpBindings }> {
+export function streamRoutes(
+  feed: LiveFeed,
+  log: Logger,
+  /** for a stream being opened: what tells, later on, whether its client may still follow it */
+  allowance: (c: Context) => StillAllowed,
+  limits: SseLimits = DEFAULT_SSE_LIMITS,
+): Hono<{ Bindings: HttpBindings }> {
   return new Hono<{ Bindings: HttpBindings }>().get('/', stream, (c) => {
     const { filter, after } = parseStreamRequest(c.req.queries(), c.req.header('Last-Event-ID'));
-    return streamLive(c, feed, filter, after, limits, log);
+    return streamLive(c, feed, { filter, after, stillAllowed: allowance(c) }, limits, log);
   });
 }
 
