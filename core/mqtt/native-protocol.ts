@@ -141,8 +141,10 @@ export class NativeProtocol {
         continue;
       }
       latest = Math.max(latest, ts);
-      for (const [key, raw] of Object.entries(record)) {
+      // for…in: no [key, value] array per field on the hot path (JSON.parse makes only own, plain keys).
+      for (const key in record) {
         if (key === 'ts') continue;
+        const raw = record[key];
         try {
           if (isInformational(deviceId, key, raw)) continue;
         } catch (error) {
