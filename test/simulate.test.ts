@@ -153,7 +153,7 @@ describe('hearth simulate: Pico W ultrasonic', () => {
       name: 'Sim Pico 1',
       model: 'pico-ultrasonic',
       manufacturer: 'Hearth',
-      sw: '1.0.0',
+      sw: '1.1.0',
       offline_after: 900,
       entities: [
         { key: 'distance', kind: 'sensor', name: 'Distance', unit: 'cm', device_class: 'distance', state_class: 'measurement' },
@@ -194,6 +194,10 @@ describe('hearth simulate: Pico W ultrasonic', () => {
       { id: 'c1', ok: false, error: 'threshold must be between 1 and 400 cm, got 401' },
       { id: 'c2', ok: true, value: 100 },
     ]);
+    // as the firmware: the applied threshold goes out on telemetry right after its ack, the refused one not at all
+    const thresholdReports = () => telemetry().filter((t) => Object.keys(t).sort().join() === 'threshold,ts');
+    await eventually(() => thresholdReports().length > 0);
+    expect(thresholdReports().map((t) => t.threshold)).toEqual([100]);
     const seen = triggered().length;
     await eventually(() => triggered().length >= seen + 3);
     for (const t of triggered().slice(seen + 1)) expect(t.distance).toBeLessThan(t.baseline - 100);

@@ -54,18 +54,20 @@ export class PicoDevice extends NativeSimDevice {
   }
 
   connected(io: DeviceIo): void {
-    io.publish(this.native.announce({ name: this.name, model: 'pico-ultrasonic', sw: '1.0.0', offline_after: OFFLINE_AFTER_S, entities: ENTITIES }));
+    io.publish(this.native.announce({ name: this.name, model: 'pico-ultrasonic', sw: '1.1.0', offline_after: OFFLINE_AFTER_S, entities: ENTITIES }));
     io.publish(this.native.online);
     // The firmware's main loop: queued events first, then a heartbeat at once after connecting.
     while (this.queue.length > 0 && io.publish(this.queue[0]!)) this.queue.shift();
     this.heartbeat(io);
   }
 
+  /** As the firmware's main loop: the ack, then the threshold now in effect on telemetry, so Hearth's number follows at once. */
   message(io: DeviceIo, topic: string, payload: Buffer): void {
-    this.native.command(io, topic, payload, {
+    const applied = this.native.command(io, topic, payload, {
       handlers: { threshold: (value) => this.setThreshold(value) },
       unknown: (key) => `unknown command "${key}" (this device takes: threshold)`,
     });
+    if (applied) io.publish(this.native.telemetry({ threshold: this.threshold, ts: Date.now() }));
   }
 
   private setThreshold(value: unknown): CommandResult {

@@ -27,6 +27,8 @@ def date_time(ts_ms):
 class Clock:
     def __init__(self, host):
         ntptime.host = host
+        # the answer's wait (ntptime's default): settime() blocks for the DNS lookup and at most this
+        ntptime.timeout = 1
         self.synced = False
         self.retry = Backoff(5000, 600000)
         self.resync_at = None
@@ -45,7 +47,7 @@ class Clock:
             return
         try:
             ntptime.settime()
-        except (OSError, OverflowError) as error:
+        except Exception as error:  # the network's doing: no answer (OSError), or a short or odd one
             delay = self.retry.failed(now)
             print("NTP {}: no time ({}: {}); next try in {} s".format(ntptime.host, type(error).__name__, error, delay // 1000))
             return

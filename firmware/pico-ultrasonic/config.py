@@ -43,3 +43,8 @@ QUEUE_SIZE = 100
 
 STATE_FILE = "settings.json"
 NTP_HOST = "pool.ntp.org"
+
+# The hardware watchdog reboots the Pico when the firmware hangs for 8 s. Once
+# started it cannot be stopped, not even by Ctrl-C: set False while working at
+# the REPL (mpremote, Thonny), True (the default) for a device left alone.
+WATCHDOG = True

@@ -2,7 +2,7 @@
 from clock import date_time
 
 MODEL = "pico-ultrasonic"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 
 
 def one_decimal(cm):
@@ -48,10 +48,16 @@ def event(device_id, distance, baseline, ts_ms):
     return stamped({"device_id": device_id, "distance": one_decimal(distance), "baseline": one_decimal(baseline)}, ts_ms)
 
 
-def heartbeat(ts_ms, rssi, baseline, threshold):
+def threshold_report(ts_ms, threshold):
+    """The threshold in effect, sent after a command changed it (and in every heartbeat)."""
     message = {"threshold": threshold}
     if ts_ms is not None:
         message["ts"] = ts_ms
+    return message
+
+
+def heartbeat(ts_ms, rssi, baseline, threshold):
+    message = threshold_report(ts_ms, threshold)
     if rssi is not None:
         message["rssi"] = rssi
     if baseline is not None:

@@ -5,7 +5,11 @@ import json
 THRESHOLD_MIN_CM = 1
 THRESHOLD_MAX_CM = 400
 
-# name: (lowest, highest) for numbers; None for text.
+# With the watchdog on, one reading (its echoes and the gaps between them) must
+# leave the rest of the step time before the watchdog's 8 s run out.
+READING_MAX_MS = 4000
+
+# name: (lowest, highest) for numbers; None for text; bool for a switch.
 CONFIG_RULES = {
     "NAME": None,
     "TRIG_PIN": (0, 29),
@@ -23,6 +27,7 @@ CONFIG_RULES = {
     "QUEUE_SIZE": (1, 1000),
     "STATE_FILE": None,
     "NTP_HOST": None,
+    "WATCHDOG": bool,
 }
 # Left at None to take the default described in config.py.
 OPTIONAL = ("NAME", "TEMPERATURE_C")
@@ -58,13 +63,27 @@ def load_config(config):
         value = getattr(config, name)
         if value is None and name in OPTIONAL:
             pass
+        elif rule is bool:
+            if not isinstance(value, bool):
+                raise ValueError("config.py: {} must be True or False, got {}".format(name, repr(value)))
         elif rule is None:
             if not isinstance(value, str) or not value:
                 raise ValueError("config.py: {} must be non-empty text, got {}".format(name, repr(value)))
         elif not is_number(value) or not rule[0] <= value <= rule[1]:
             raise ValueError("config.py: {} must be a number from {} to {}, got {}".format(name, rule[0], rule[1], repr(value)))
         setattr(settings, name.lower(), value)
+    if settings.watchdog:
+        check_reading_time(settings)
     return settings
+
+
+def check_reading_time(s):
+    longest_ms = round(s.samples * s.echo_timeout_us / 1000 + (s.samples - 1) * s.sample_gap_ms)
+    if longest_ms > READING_MAX_MS:
+        raise ValueError(
+            "config.py: one reading may take {} ms (SAMPLES x ECHO_TIMEOUT_US, plus SAMPLE_GAP_MS between samples), "
+            "more than the {} ms the watchdog leaves it: lower SAMPLES, SAMPLE_GAP_MS or ECHO_TIMEOUT_US".format(longest_ms, READING_MAX_MS)
+        )
 
 
 def load_account(secrets):

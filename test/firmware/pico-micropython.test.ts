@@ -194,6 +194,56 @@ describe('Pico W ultrasonic firmware on MicroPython-wasm', () => {
     expect(py.output.join('\n')).not.toContain(PASSWORD);
   });
 
+  it('reports a new threshold on telemetry right after the ack', () => {
+    py.run(`
+      import config, ntptime, secrets
+      from app import App
+      from umqtt.simple import broker
+      ntptime.server_unix_s = None  # the host's time: the only one MicroPython-wasm's clock takes
+      config.SAMPLES, config.READ_INTERVAL_MS = 1, 0
+      app = App(secrets, config)
+      for _ in range(5):
+          app.step()
+      broker.deliver(b"hearth/garage/cmd/threshold", b'{"id": "c1", "value": 35}')
+      before = len(broker.log)
+      app.step()
+      sent = [(e[1].decode(), json.loads(e[2])) for e in broker.log[before:] if e[0] == "publish"]
+    `);
+    const [ack, report] = py.value<[string, Record<string, unknown>][]>('sent');
+    expect(ack).toEqual(['hearth/garage/cmd/threshold/ack', { id: 'c1', ok: true, value: 35 }]);
+    expect(report).toEqual(['hearth/garage/telemetry', { ts: expect.any(Number), threshold: 35 }]);
+    expect(Math.abs((report![1].ts as number) - Date.now())).toBeLessThan(5000);
+  });
+
+  it('drops the session on whatever umqtt.simple raises, and prints a bug with its traceback, without the password', () => {
+    py.run(`
+      import config, secrets
+      from app import App
+      from umqtt.simple import broker
+      config.SAMPLES, config.READ_INTERVAL_MS, config.LEARN_READINGS = 1, 0, 1
+      app = App(secrets, config)
+      for _ in range(5):
+          app.step()
+      connected = app.link.connected
+      broker.garble("check_msg", IndexError("bytes index out of range"))
+      app.step()
+      def broken(distance, now):
+          raise KeyError("baseline")
+      app.trigger.update = broken
+      try:
+          app.step()
+      except KeyError as error:
+          app.step_failed(error)
+    `);
+    expect(py.value('(connected, app.link.connected, len(broker.open_sockets()))')).toEqual([true, false, 0]);
+    expect(py.output).toContain('MQTT connection lost: IndexError: bytes index out of range (next try in 1 s)');
+    const output = py.output.join('\n');
+    // MicroPython's own traceback (sys.print_exception), on the console line by line
+    expect(output).toMatch(/^unexpected error \(1 in a row\): KeyError: baseline\nTraceback \(most recent call last\):\n[^]*, in broken\n/m);
+    expect(output).toContain('next try in 1 s');
+    expect(output).not.toContain(PASSWORD);
+  });
+
   it('says on the console what to check when the broker refuses the login, without the password', () => {
     py.run(`
       import config, machine, secrets

@@ -27,7 +27,7 @@ import network  # noqa: E402
 import ntptime  # noqa: E402
 from umqtt import simple as umqtt  # noqa: E402
 
-FIRMWARE_MODULES = ("backoff", "settings", "state_file", "sonar", "trigger", "clock", "outbox", "payloads", "commands", "wifi", "link", "app")
+FIRMWARE_MODULES = ("backoff", "settings", "state_file", "sonar", "trigger", "clock", "outbox", "payloads", "commands", "wifi", "watchdog", "failures", "timeout_socket", "link", "app")
 
 
 def load_firmware():

@@ -10,10 +10,19 @@ from support import FIRMWARE, PASSWORD, FirmwareTest, firmware, machine, mtime, 
 broker = umqtt.broker
 
 
+class StopRun(BaseException):
+    """Ends App.run() from a test; not an Exception, so the firmware cannot catch it."""
+
+
 class AppTest(FirmwareTest):
+    bugs_expected = False
+
     def tearDown(self):
         # whatever happened, the console (the Pico's serial output) never shows the password
         self.assertNotIn(PASSWORD, self.console.getvalue())
+        # nor, unless a test makes one on purpose, a bug of the firmware's own
+        if not self.bugs_expected:
+            self.assertNotIn("unexpected error", self.console.getvalue())
         super().tearDown()
 
     def telemetry(self):
@@ -217,6 +226,190 @@ class Reconnect(AppTest):
         self.assertFalse(app.link.connected)
 
 
+class NetworkTrouble(AppTest):
+    """Whatever umqtt.simple raises is the network's doing: the session is dropped, made again after a pause, and sensing goes on."""
+
+    def connects(self):
+        return len([e for e in broker.log if e[0] == "connect"])
+
+    def test_a_half_read_packet_in_check_msg_reconnects_and_the_event_meanwhile_is_delivered(self):
+        app = self.booted()
+        broker.garble("check_msg", IndexError("bytes index out of range"))
+        self.walk_past(app)
+        self.assertEqual([e["distance"] for e in self.events()], [80.0])
+        self.assertEqual(self.connects(), 2)
+        self.assertIn("MQTT connection lost: IndexError: bytes index out of range (next try in 1 s)", self.console.getvalue())
+        self.assertEqual(len(broker.open_sockets()), 1)  # the broken session's socket was closed
+
+    def test_a_half_read_puback_sends_the_event_again_in_the_next_session(self):
+        app = self.booted()
+        broker.garble("publish", TypeError("'NoneType' object isn't subscriptable"))
+        self.walk_past(app)
+        # the broker had it, but without its PUBACK the firmware cannot know: at least once, as QoS 1 promises
+        self.assertEqual([e["distance"] for e in self.events()], [80.0, 80.0])
+        self.assertEqual(len(app.outbox), 0)
+        self.assertEqual(self.connects(), 2)
+        self.assertIn("MQTT connection lost: TypeError: 'NoneType' object isn't subscriptable", self.console.getvalue())
+
+    def test_a_garbled_connack_is_a_failed_attempt(self):
+        broker.garble("connect", AssertionError())
+        app = self.make_app()
+        self.run_for(app, 10000)
+        self.assertIn("MQTT 192.0.2.5:1883: AssertionError (next try in 1 s)", self.console.getvalue())
+        self.assertTrue(app.link.connected)
+        self.assertEqual(len(broker.open_sockets()), 1)
+
+    def test_a_dead_connection_times_out_instead_of_blocking_and_sensing_goes_on(self):
+        app = self.booted()
+        # check_msg has set the socket blocking again, as umqtt.simple does: the time-out is still there
+        self.assertEqual(broker.session.socket.timeout, 3)
+        broker.silent = True  # the hub's machine vanished: nothing answers, nothing says so
+        self.walk_past(app)  # its event waits for a PUBACK that never comes
+        self.assertIn("MQTT connection lost: OSError: 110 (next try in 1 s)", self.console.getvalue())
+        self.walk_past(app, cm=90)  # while connecting times out too
+        self.assertIn("MQTT 192.0.2.5:1883: OSError: 110", self.console.getvalue())
+        self.assertEqual(self.events(), [])
+        self.assertEqual(len(app.outbox), 2)
+        broker.silent = False
+        self.run_for(app, 70000)
+        self.assertEqual([e["distance"] for e in self.events()], [80.0, 90.0])
+        self.assertEqual(len(broker.open_sockets()), 1)
+
+    def test_failed_connections_leave_no_socket_open(self):
+        broker.up = False
+        app = self.make_app()
+        self.run_for(app, 120000)
+        self.assertGreater(len(broker.sockets), 5)
+        self.assertEqual(broker.open_sockets(), [])
+
+    def test_a_broker_that_breaks_every_session_is_not_hammered_and_a_lasting_session_resets_the_backoff(self):
+        app = self.booted()
+        start = mtime.ticks_ms()
+        while mtime.ticks_diff(mtime.ticks_ms(), start) < 180000:
+            if "check_msg" not in broker.garbled:
+                broker.garble("check_msg", IndexError("bytes index out of range"))
+            app.step()
+        lost = [line for line in self.console.getvalue().splitlines() if line.startswith("MQTT connection lost")]
+        waits = [int(line.split("next try in ")[1].split(" ")[0]) for line in lost]
+        self.assertEqual(waits, [1, 2, 4, 8, 16, 32, 60, 60])
+        broker.garbled.clear()
+        self.run_for(app, 120000)  # a session that lasts past its first ping
+        broker.drop()
+        self.run_for(app, 1000)
+        self.assertTrue(self.console.getvalue().rstrip().endswith("MQTT connection lost: OSError: -1 (next try in 1 s)"))
+
+    def test_an_error_that_quotes_a_password_is_masked(self):
+        broker.garble("connect", OSError("login with {} refused".format(PASSWORD)))
+        app = self.make_app()
+        self.run_for(app, 3000)
+        self.assertIn("MQTT 192.0.2.5:1883: OSError: login with *** refused (next try in 1 s)", self.console.getvalue())
+
+
+class Watchdog(AppTest):
+    def watchdog(self):
+        (wdt,) = machine.watchdogs
+        return wdt
+
+    def test_the_main_loop_feeds_an_8_s_watchdog_through_outages_and_time_outs(self):
+        app = self.booted()
+        wdt = self.watchdog()
+        self.assertEqual(wdt.timeout_ms, 8000)
+        broker.silent = True
+        self.walk_past(app)
+        self.run_for(app, 60000)
+        network.air.drop()
+        network.air.in_range = False
+        self.run_for(app, 30000)
+        network.air.in_range = True
+        broker.silent = False
+        self.run_for(app, 70000)
+        self.assertTrue(app.link.connected)
+        self.assertEqual([e["distance"] for e in self.events()], [80.0])
+        self.assertFalse(wdt.starved())
+        # each call that may block is fed just before: the longest wait is one socket time-out (3 s) and a bit
+        self.assertLess(wdt.longest_ms, 4000)
+
+    def test_a_slow_broker_is_waited_for_with_the_watchdog_fed_before_each_wait(self):
+        broker.answer_ms = 2500  # a hub on a busy Raspberry Pi: every answer takes 2.5 s, within the socket's time-out
+        app = self.make_app()
+        self.run_for(app, 60000)
+        self.assertTrue(app.link.connected)
+        self.assertEqual(len(self.heartbeats()), 1)
+        wdt = self.watchdog()
+        # connecting alone waits four times (CONNACK, two PUBACKs, SUBACK): fed before each
+        self.assertFalse(wdt.starved())
+        self.assertLess(wdt.longest_ms, 4000)
+
+    def test_a_step_that_hangs_is_not_fed_so_the_pico_reboots(self):
+        app = self.booted()
+        wdt = self.watchdog()
+        self.assertFalse(wdt.starved())
+        app.sonar.read_cm = lambda: mtime.advance_us(9 * 10**6)  # the sensor's driver hangs for 9 s
+        app.step()
+        self.assertTrue(wdt.starved())
+
+    def test_a_long_read_interval_is_slept_in_pieces_that_feed_it(self):
+        network.air.polls_to_connect = 0  # the chip connects in the background, well within a minute
+        app = self.make_app(READ_INTERVAL_MS=60000)
+        self.run_for(app, 600000)
+        self.assertTrue(app.link.connected)
+        self.assertFalse(self.watchdog().starved())
+
+    def test_off_while_working_at_the_repl(self):
+        self.booted(WATCHDOG=False)
+        self.assertEqual(machine.watchdogs, [])
+
+
+class Bugs(AppTest):
+    """An exception that is not the network's is a bug: it is said, the loop pauses, and it does not go on forever."""
+
+    bugs_expected = True
+
+    def test_a_bug_is_reported_with_its_traceback_and_the_loop_goes_on_after_a_pause(self):
+        app = self.booted()
+        update = app.trigger.update
+        calls = []
+
+        def buggy(distance, now):
+            calls.append(mtime.ticks_ms())
+            if len(calls) == 1:
+                raise TypeError("unsupported types for -: 'NoneType', 'float'")
+            if len(calls) == 20:
+                raise StopRun
+            return update(distance, now)
+
+        app.trigger.update = buggy
+        with self.assertRaises(StopRun):
+            app.run()
+        console = self.console.getvalue()
+        self.assertIn("unexpected error (1 in a row): TypeError: unsupported types for -: 'NoneType', 'float'\nTraceback", console)
+        self.assertIn(", in buggy\n", console)
+        self.assertIn("next try in 1 s", console)
+        self.assertGreaterEqual(mtime.ticks_diff(calls[1], calls[0]), 1000)  # not a tight loop
+        self.assertEqual(app.failed_steps, 0)  # the steps after it went fine
+        self.assertTrue(app.link.connected)
+
+    def test_a_bug_that_keeps_coming_back_ends_the_loop_and_the_watchdog_restarts_the_pico(self):
+        app = self.booted()
+
+        def broken(distance, now):
+            raise KeyError("baseline")
+
+        app.trigger.update = broken
+        start = mtime.ticks_ms()
+        with self.assertRaises(KeyError):
+            app.run()
+        self.assertGreaterEqual(mtime.ticks_diff(mtime.ticks_ms(), start), (1 + 2 + 4 + 8) * 1000)
+        console = self.console.getvalue()
+        self.assertEqual(console.count("unexpected error"), 5)
+        self.assertIn("unexpected error (5 in a row): KeyError: 'baseline'", console)
+        self.assertTrue(console.rstrip().endswith("giving up: the watchdog restarts the Pico in 8 s"))
+        wdt = machine.watchdogs[0]
+        self.assertFalse(wdt.starved())
+        mtime.advance_us(9 * 10**6)  # main.py has ended: nothing feeds it any more
+        self.assertTrue(wdt.starved())
+
+
 class Wifi(AppTest):
     def test_wifi_is_retried_with_backoff_while_the_sensor_keeps_reading(self):
         network.air.in_range = False
@@ -296,6 +489,21 @@ class ThresholdCommand(AppTest):
         self.assertEqual((ack["id"], ack["ok"]), ("a4", False))
         self.assertTrue(ack["error"].startswith("could not save the threshold on flash:"))
         self.assertEqual(app.trigger.threshold, 20)
+
+    def test_the_new_threshold_goes_out_on_telemetry_right_after_the_ack(self):
+        app = self.booted()
+        before = len(broker.log)
+        at = mtime.wall_ms()
+        self.command(app, {"id": "a6", "value": 35})
+        published = [(e[1], json.loads(e[2])) for e in broker.log[before:] if e[0] == "publish"]
+        self.assertEqual([p[0] for p in published], [b"hearth/garage/cmd/threshold/ack", b"hearth/garage/telemetry"])
+        report = published[1][1]
+        self.assertEqual(set(report), {"ts", "threshold"})
+        self.assertEqual(report["threshold"], 35)
+        self.assertAlmostEqual(report["ts"], at, delta=600)
+        # a refused value changes nothing, and nothing is reported
+        self.command(app, {"id": "a7", "value": 0})
+        self.assertEqual([m for m in self.telemetry() if set(m) == {"ts", "threshold"}], [report])
 
     def test_unknown_commands_get_an_error_ack(self):
         app = self.booted()

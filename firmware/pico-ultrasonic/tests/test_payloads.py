@@ -35,6 +35,10 @@ class Payloads(unittest.TestCase):
         message = json.loads(link.encode(payloads.event("garage", 80.04, 199.96, TS)))
         self.assertEqual(message, {"ts": TS, "device_id": "garage", "date": "2025-03-14", "time": "15:09:26", "distance": 80.0, "baseline": 200.0})
 
+    def test_threshold_report_with_and_without_a_clock(self):
+        self.assertEqual(payloads.threshold_report(TS, 35), {"ts": TS, "threshold": 35})
+        self.assertEqual(payloads.threshold_report(None, 35), {"threshold": 35})
+
     def test_event_without_a_clock_has_no_ts_date_or_time(self):
         message = json.loads(link.encode(payloads.event("garage", 80.06, 200, None)))
         self.assertEqual(message, {"device_id": "garage", "distance": 80.1, "baseline": 200.0})

@@ -30,6 +30,18 @@ class Config(unittest.TestCase):
             settings.load_config(config_module(NAME=""))
 
 
+    def test_the_watchdog_switch_takes_true_or_false(self):
+        self.assertTrue(settings.load_config(config).watchdog)  # on unless turned off
+        with self.assertRaisesRegex(ValueError, r"^config.py: WATCHDOG must be True or False, got 'off'$"):
+            settings.load_config(config_module(WATCHDOG="off"))
+
+    def test_with_the_watchdog_on_a_reading_must_be_short_enough(self):
+        slow = dict(SAMPLES=15, SAMPLE_GAP_MS=1000, ECHO_TIMEOUT_US=30000)
+        with self.assertRaisesRegex(ValueError, r"^config.py: one reading may take 14450 ms .* more than the 4000 ms the watchdog leaves it: lower SAMPLES, SAMPLE_GAP_MS or ECHO_TIMEOUT_US$"):
+            settings.load_config(config_module(**slow))
+        self.assertEqual(settings.load_config(config_module(WATCHDOG=False, **slow)).samples, 15)
+
+
 class Secrets(unittest.TestCase):
     def test_reads_secrets_py_as_hearth_device_add_writes_it(self):
         a = settings.load_account(secrets_module())

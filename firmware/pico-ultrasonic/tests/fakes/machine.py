@@ -1,8 +1,11 @@
 # The Pico's machine module for host tests: Pin keeps the levels written to it,
-# and time_pulse_us answers as the HC-SR04 would: with the echo pulse length
+# time_pulse_us answers as the HC-SR04 would: with the echo pulse length
 # (pulses queued by the test first, then the length for `distance_cm`), or
-# -1 when nothing echoes (distance_cm None), like the real function's time-out.
+# -1 when nothing echoes (distance_cm None), like the real function's time-out;
+# WDT notes when it was fed, and whether the real one would have rebooted.
 import mtime
+
+WDT_MAX_MS = 8388  # the RP2040's watchdog counts at most about 8.3 s
 
 SPEED_CM_PER_US = 0.0343
 
@@ -37,12 +40,36 @@ class Pin:
         self.value(0)
 
 
+class WDT:
+    def __init__(self, id=0, timeout=5000):
+        if not 0 < timeout <= WDT_MAX_MS:
+            raise ValueError("WDT timeout must be 1-{} ms, got {}".format(WDT_MAX_MS, timeout))
+        self.timeout_ms = timeout
+        self.fed_at = mtime.ticks_ms()
+        self.feeds = 0
+        self.longest_ms = 0  # the longest it went unfed, so far
+        watchdogs.append(self)
+
+    def feed(self):
+        self.longest_ms = max(self.longest_ms, self.unfed_ms())
+        self.fed_at = mtime.ticks_ms()
+        self.feeds += 1
+
+    def unfed_ms(self):
+        return mtime.ticks_diff(mtime.ticks_ms(), self.fed_at)
+
+    def starved(self):
+        """True once it went unfed longer than its time-out: the real one would have rebooted the Pico."""
+        return max(self.longest_ms, self.unfed_ms()) > self.timeout_ms
+
+
 def reset():
-    global distance_cm, pulses, calls, pins
+    global distance_cm, pulses, calls, pins, watchdogs
     distance_cm = 200
     pulses = []
     calls = []
     pins = {}
+    watchdogs = []
 
 
 def time_pulse_us(pin, pulse_level, timeout_us=1000000):

@@ -19,7 +19,11 @@ interface ConnectArgs {
   keepalive: number;
   clean_session: boolean;
   will: { topic: string; msg: string; retain: boolean; qos: 0 | 1 | 2 } | null;
+  timeout_s: number | null;
 }
+
+/** A call's wait for the broker, bounded as the firmware's socket time-out bounds it (null: none). */
+type Timeout = { timeout_s: number | null };
 
 export class MqttBridge {
   private client: MqttClient | undefined;
@@ -44,13 +48,13 @@ export class MqttBridge {
         case 'connect':
           return { result: await this.connect(args as unknown as ConnectArgs) };
         case 'publish': {
-          const { topic, msg, retain, qos } = args as { topic: string; msg: string; retain: boolean; qos: 0 | 1 };
-          await this.unlessClosed(this.session().publishAsync(topic, msg, { retain, qos }));
+          const { topic, msg, retain, qos, timeout_s } = args as { topic: string; msg: string; retain: boolean; qos: 0 | 1 } & Timeout;
+          await this.unlessClosed(this.session().publishAsync(topic, msg, { retain, qos }), timeout_s);
           return {};
         }
         case 'subscribe': {
-          const { topic, qos } = args as { topic: string; qos: 0 | 1 };
-          const [granted] = await this.unlessClosed(this.session().subscribeAsync(topic, { qos }));
+          const { topic, qos, timeout_s } = args as { topic: string; qos: 0 | 1 } & Timeout;
+          const [granted] = await this.unlessClosed(this.session().subscribeAsync(topic, { qos }), timeout_s);
           return granted?.qos === 0x80 ? { mqtt_error: 0x80 } : {};
         }
         case 'check_msg':
@@ -88,15 +92,15 @@ export class MqttBridge {
     return this.client;
   }
 
-  /** Waits for the broker's answer, or fails when the connection closes first (umqtt.simple's read fails then). */
-  private unlessClosed<T>(answer: Promise<T>): Promise<T> {
+  /** Waits for the broker's answer, or fails when the connection closes first (umqtt.simple's read fails then) or the time-out passes. */
+  private unlessClosed<T>(answer: Promise<T>, timeoutS: number | null): Promise<T> {
     const client = this.session();
     let onClose = () => {};
     const closed = new Promise<never>((_, reject) => {
       onClose = () => reject(new Error('connection closed while waiting for the broker'));
       client.once('close', onClose);
     });
-    return Promise.race([answer, closed]).finally(() => client.off('close', onClose));
+    return withinTimeout(Promise.race([answer, closed]), timeoutS).finally(() => client.off('close', onClose));
   }
 
   private connect(args: ConnectArgs): Promise<boolean> {
@@ -116,7 +120,7 @@ export class MqttBridge {
     });
     client.on('message', (topic, payload) => this.inbox.push([topic, payload.toString()]));
     this.client = client;
-    return new Promise((resolve, reject) => {
+    const connack = new Promise<boolean>((resolve, reject) => {
       client.once('connect', (connack) => resolve(connack.sessionPresent));
       // Also after CONNACK: an error closes the connection, and the firmware's next call raises.
       client.on('error', (error) => {
@@ -125,5 +129,16 @@ export class MqttBridge {
       });
       client.once('close', () => reject(Object.assign(new Error('connection closed before CONNACK'), { code: 'ECONNRESET' })));
     });
+    return withinTimeout(connack, args.timeout_s);
   }
+}
+
+/** Rejects as a socket time-out does on the Pico (OSError ETIMEDOUT) when `answer` takes longer than `timeoutS` (null: no limit). */
+function withinTimeout<T>(answer: Promise<T>, timeoutS: number | null): Promise<T> {
+  if (timeoutS === null) return answer;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('socket time-out'), { code: 'ETIMEDOUT' })), timeoutS * 1000);
+  });
+  return Promise.race([answer, timedOut]).finally(() => clearTimeout(timer));
 }

@@ -3,6 +3,10 @@
 # the virtual clock of ../fakes/mtime.py happens for real here.
 import time
 
+# the watchdog fake (../fakes/machine.py) times its feeds on MicroPython's ticks
+ticks_ms = time.ticks_ms
+ticks_diff = time.ticks_diff
+
 
 def advance_us(us):
     """machine.time_pulse_us: the echo takes its length to come back, as on the Pico."""

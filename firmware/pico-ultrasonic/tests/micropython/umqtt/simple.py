@@ -3,8 +3,10 @@
 # (../device-worker.ts), to a real MQTT client (mqtt.js, in the test) connected
 # to the hub. Calls block until the broker has answered, as umqtt.simple's do
 # on its socket: connect returns after CONNACK, a QoS 1 publish after PUBACK,
-# subscribe after SUBACK. Failures look like umqtt.simple's: OSError when the
-# connection fails or breaks, MQTTException(CONNACK code) when the broker
+# subscribe after SUBACK, each within the socket's time-out if it has one
+# (set by connect(timeout=...), gone after wait_msg's setblocking(True), as on
+# the Pico). Failures look like umqtt.simple's: OSError when the connection
+# fails, breaks or times out, MQTTException(CONNACK code) when the broker
 # refuses the login. Topics and payloads cross as UTF-8 text: the device
 # protocol has no binary payloads.
 import json
@@ -26,6 +28,17 @@ def _call(op, **args):
 
 
 class _Socket:
+    """What umqtt.simple changes on its socket: the time-out (None: blocking, 0: non-blocking)."""
+
+    def __init__(self):
+        self.timeout = None
+
+    def settimeout(self, value):
+        self.timeout = value
+
+    def setblocking(self, flag):
+        self.timeout = None if flag else 0
+
     def close(self):
         # gone without DISCONNECT: the broker publishes the last will
         _call("close")
@@ -41,6 +54,7 @@ class MQTTClient:
         self.keepalive = keepalive
         self.cb = None
         self.sock = None
+        self.socket = None  # the socket itself, whatever the firmware wraps it in as `sock`
         self.lw_topic = None
         self.lw_msg = None
         self.lw_qos = 0
@@ -57,7 +71,9 @@ class MQTTClient:
         self.lw_qos = qos
         self.lw_retain = retain
 
-    def connect(self, clean_session=True):
+    def connect(self, clean_session=True, timeout=None):
+        self.sock = self.socket = _Socket()
+        self.sock.settimeout(timeout)
         will = None
         if self.lw_topic:
             will = {"topic": self.lw_topic.decode(), "msg": self.lw_msg.decode(), "retain": self.lw_retain, "qos": self.lw_qos}
@@ -71,8 +87,8 @@ class MQTTClient:
             keepalive=self.keepalive,
             clean_session=clean_session,
             will=will,
+            timeout_s=timeout,
         )
-        self.sock = _Socket()
         return present
 
     def disconnect(self):
@@ -82,14 +98,19 @@ class MQTTClient:
         _call("ping")
 
     def publish(self, topic, msg, retain=False, qos=0):
-        _call("publish", topic=topic.decode(), msg=msg.decode(), retain=retain, qos=qos)
+        _call("publish", topic=topic.decode(), msg=msg.decode(), retain=retain, qos=qos, timeout_s=self.socket.timeout)
+        if qos == 1:
+            self.sock.setblocking(True)  # wait_msg() did, reading the PUBACK
 
     def subscribe(self, topic, qos=0):
         assert self.cb is not None, "Subscribe callback is not set"
-        _call("subscribe", topic=topic.decode(), qos=qos)
+        _call("subscribe", topic=topic.decode(), qos=qos, timeout_s=self.socket.timeout)
+        self.sock.setblocking(True)
 
     def check_msg(self):
+        self.sock.setblocking(False)
         message = _call("check_msg")
+        self.sock.setblocking(True)
         if message is None:
             return None
         topic, msg = message
