@@ -6,7 +6,8 @@
  * puts umqtt.simple. The hardware is faked by the CPython tests' own fakes
  * (tests/fakes: machine, network, ntptime) on MicroPython's real `time`
  * (tests/micropython/mtime.py); umqtt.simple is the recording fake, or a
- * bridge to a real MQTT client when `mqttBridge` is given.
+ * bridge to a real MQTT client when `mqttBridge` is given, both built on
+ * tests/fakes/umqtt_base.py.
  */
 /// <reference path="./micropython-wasm.d.ts" />
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const LIB = {
   'machine.py': 'fakes/machine.py',
   'network.py': 'fakes/network.py',
   'ntptime.py': 'fakes/ntptime.py',
+  'umqtt_base.py': 'fakes/umqtt_base.py',
   'mtime.py': 'micropython/mtime.py',
   'scene.py': 'e2e/scene.py',
 };

@@ -8,9 +8,8 @@
 import socket
 import struct
 
-
-class MQTTException(Exception):
-    pass
+import umqtt_base
+from umqtt_base import MQTTException
 
 
 def _text(value):
@@ -29,31 +28,9 @@ def _packet(first_byte, body):
             return bytes(header) + body
 
 
-class MQTTClient:
-    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0, ssl=None):
-        self.client_id = client_id
-        self.server = server
-        self.port = port or 1883
-        self.user = user
-        self.pswd = password
-        self.keepalive = keepalive
-        self.cb = None
-        self.sock = None
-        self.pid = 0
-        self.lw_topic = None
-        self.lw_msg = None
-        self.lw_qos = 0
-        self.lw_retain = False
-
-    def set_callback(self, f):
-        self.cb = f
-
-    def set_last_will(self, topic, msg, retain=False, qos=0):
-        self.lw_topic, self.lw_msg, self.lw_retain, self.lw_qos = topic, msg, retain, qos
-
+class MQTTClient(umqtt_base.MQTTClient):
     def connect(self, clean_session=True, timeout=None):
-        self.sock = _Stream(socket.socket())
-        self.sock.settimeout(timeout)
+        self._open(_Stream(socket.socket()), timeout)
         self.sock.connect(socket.getaddrinfo(self.server, self.port)[0][-1])
         flags = 0x02 if clean_session else 0
         payload = _text(self.client_id)

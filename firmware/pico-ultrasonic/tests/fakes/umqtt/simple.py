@@ -12,13 +12,11 @@
 # garble an answer (the call raises what umqtt.simple raises on a half-read
 # packet, e.g. IndexError) and deliver messages to check_msg().
 import mtime
+import umqtt_base
+from umqtt_base import MQTTException
 
 ECONNREFUSED = 111
 ETIMEDOUT = 110
-
-
-class MQTTException(Exception):
-    pass
 
 
 class Blocked(BaseException):
@@ -75,54 +73,21 @@ def reset():
     broker.reset()
 
 
-class _Socket:
-    """What umqtt.simple changes on its socket: the time-out (None: blocking, 0: non-blocking) and whether it is closed."""
+class _Socket(umqtt_base.TimeoutState):
+    """Its time-out, and whether it is closed."""
 
     def __init__(self):
+        super().__init__()
         self.closed = False
-        self.timeout = None
         broker.sockets.append(self)
-
-    def settimeout(self, value):
-        self.timeout = value
-
-    def setblocking(self, flag):
-        self.timeout = None if flag else 0
 
     def close(self):
         self.closed = True
 
 
-class MQTTClient:
-    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0, ssl=None):
-        self.client_id = client_id
-        self.server = server
-        self.port = port
-        self.user = user
-        self.pswd = password
-        self.keepalive = keepalive
-        self.cb = None
-        self.sock = None
-        self.socket = None  # the socket itself, whatever the firmware wraps it in as `sock`
-        self.lw_topic = None
-        self.lw_msg = None
-        self.lw_qos = 0
-        self.lw_retain = False
-
-    def set_callback(self, f):
-        self.cb = f
-
-    def set_last_will(self, topic, msg, retain=False, qos=0):
-        assert 0 <= qos <= 2
-        assert topic
-        self.lw_topic = topic
-        self.lw_msg = msg
-        self.lw_qos = qos
-        self.lw_retain = retain
-
+class MQTTClient(umqtt_base.MQTTClient):
     def connect(self, clean_session=True, timeout=None):
-        self.sock = self.socket = _Socket()
-        self.sock.settimeout(timeout)
+        self._open(_Socket(), timeout)
         if not broker.up:
             raise OSError(ECONNREFUSED)
         self._wait("connect")

@@ -12,10 +12,8 @@
 import json
 
 import mqtt_bridge
-
-
-class MQTTException(Exception):
-    pass
+import umqtt_base
+from umqtt_base import MQTTException
 
 
 def _call(op, **args):
@@ -27,53 +25,15 @@ def _call(op, **args):
     return answer.get("result")
 
 
-class _Socket:
-    """What umqtt.simple changes on its socket: the time-out (None: blocking, 0: non-blocking)."""
-
-    def __init__(self):
-        self.timeout = None
-
-    def settimeout(self, value):
-        self.timeout = value
-
-    def setblocking(self, flag):
-        self.timeout = None if flag else 0
-
+class _Socket(umqtt_base.TimeoutState):
     def close(self):
         # gone without DISCONNECT: the broker publishes the last will
         _call("close")
 
 
-class MQTTClient:
-    def __init__(self, client_id, server, port=0, user=None, password=None, keepalive=0, ssl=None):
-        self.client_id = client_id
-        self.server = server
-        self.port = port or 1883
-        self.user = user
-        self.pswd = password
-        self.keepalive = keepalive
-        self.cb = None
-        self.sock = None
-        self.socket = None  # the socket itself, whatever the firmware wraps it in as `sock`
-        self.lw_topic = None
-        self.lw_msg = None
-        self.lw_qos = 0
-        self.lw_retain = False
-
-    def set_callback(self, f):
-        self.cb = f
-
-    def set_last_will(self, topic, msg, retain=False, qos=0):
-        assert 0 <= qos <= 2
-        assert topic
-        self.lw_topic = topic
-        self.lw_msg = msg
-        self.lw_qos = qos
-        self.lw_retain = retain
-
+class MQTTClient(umqtt_base.MQTTClient):
     def connect(self, clean_session=True, timeout=None):
-        self.sock = self.socket = _Socket()
-        self.sock.settimeout(timeout)
+        self._open(_Socket(), timeout)
         will = None
         if self.lw_topic:
             will = {"topic": self.lw_topic.decode(), "msg": self.lw_msg.decode(), "retain": self.lw_retain, "qos": self.lw_qos}
