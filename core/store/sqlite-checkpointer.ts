@@ -1,7 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { SqliteHandle } from '../db/sqlite.ts';
 
 /**
  * Runs in the worker, as plain CommonJS (an eval worker needs no TypeScript
@@ -28,6 +27,11 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/** The connection whose commits the checkpointer relieves of checkpoints: the database's writer. */
+export interface Writer {
+  pragma(source: string): unknown;
+}
+
 export interface Checkpointer {
   /** Resolves once the worker has copied what the WAL held when asked. */
   checkpoint(): Promise<void>;
@@ -47,13 +51,14 @@ export interface Checkpointer {
  * copied, so a writer that never pauses (a purge) must let a checkpoint catch
  * up now and then, or the WAL grows for as long as it runs. That first write
  * fsyncs the new WAL header (~4 ms here), the one disk flush left in the
- * event loop; hence a checkpoint every few seconds rather than after every
+ * writer's thread (the event loop for the registry, sqlite-writer.js for the
+ * readings); hence a checkpoint every few seconds rather than after every
  * flush, which also spares an SD card rewriting the same pages.
  */
-export function checkpointInWorker(sqlite: SqliteHandle, file: string, log: Logger, everyMs = 5000): Checkpointer {
-  sqlite.pragma('wal_autocheckpoint = 0');
+export function checkpointInWorker(writer: Writer, file: string, log: Logger, everyMs = 5000): Checkpointer {
+  writer.pragma('wal_autocheckpoint = 0');
   // Once a burst of writes is copied back, the next write cuts a WAL that grew past this back to it.
-  sqlite.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+  writer.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER, { eval: true, workerData: { file, driver, everyMs } });
   worker.unref();
@@ -70,7 +75,7 @@ export function checkpointInWorker(sqlite: SqliteHandle, file: string, log: Logg
       running = false;
       for (const resolveWaiting of waiting.splice(0)) resolveWaiting();
       // Without the worker the WAL would grow for ever: back to checkpoints inside commits.
-      if (!stopping) sqlite.pragma('wal_autocheckpoint = 1000');
+      if (!stopping) writer.pragma('wal_autocheckpoint = 1000');
       resolve();
     }),
   );

@@ -2,10 +2,10 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { kyselyOn, migrate, openSqlite, type SqliteHandle } from '../db/sqlite.ts';
 import { checkpointInWorker, type Checkpointer } from './sqlite-checkpointer.ts';
+import { ReadingQueue } from './reading-queue.ts';
 import { historyReader, planHistory, type Horizons } from './sqlite-history.ts';
-import { purgeChunked } from './sqlite-purge.ts';
-import { BatchRollup, rollupWriters } from './sqlite-rollups.ts';
 import { timeseriesMigrations } from './sqlite-timeseries-migrations.ts';
+import { startWriterThread, type WriterThread } from './sqlite-writer-thread.ts';
 import type {
   History,
   HistoryQuery,
@@ -38,15 +38,16 @@ export interface StorageStats {
 }
 
 type Statement = Database.Statement<unknown[]>;
-/** An entity's latest committed reading by time: what the next counter increase is measured from. */
-type Latest = { ts: number; value: number } | null;
 
 /**
  * Readings in their own SQLite file, so long scans and purges never contend
- * with the registry. Writes are queued and committed in one transaction per
- * flush with prepared statements, together with the 1-minute and 1-hour
- * rollups they change, so rollups are never behind the raw readings. WAL
- * checkpoints, the only disk flushes, run in a worker thread
+ * with the registry. Writes are queued here and committed by a writer thread
+ * (sqlite-writer-thread.ts, sqlite-writer.js) with its own connection, in one
+ * transaction per flush together with the 1-minute and 1-hour rollups they
+ * change, so rollups are never behind the raw readings; purges run on that
+ * connection too. Reads stay on this thread's connection: with WAL they never
+ * block the writer, and they see every commit confirmed before they start.
+ * WAL checkpoints, the only disk flushes, run in another worker thread
  * (sqlite-checkpointer.ts), so neither ingest nor purge waits for the disk.
  *
  * The first write of an (entity, ts) wins and repeats are dropped: a rollup
@@ -55,66 +56,51 @@ type Latest = { ts: number; value: number } | null;
  * Counter increases (rollup_1h.increase) are kept for every entity, since the
  * store does not know which are counters: the positive change from the
  * entity's previous reading, or the new value itself when it dropped (a meter
- * reset). The previous reading is kept in memory, seeded from the file on the
- * entity's first write after open. A reading older than the latest one adds
- * nothing: it cannot be placed between its neighbours without rewriting hours
- * already counted, and taking it for a reset would count the whole meter.
+ * reset). The writer thread keeps the previous reading in memory, seeded from
+ * the file on the entity's first write after open. A reading older than the
+ * latest one adds nothing: it cannot be placed between its neighbours without
+ * rewriting hours already counted, and taking it for a reset would count the
+ * whole meter.
  */
 export class SqliteTimeSeries implements TimeSeriesStore {
-  private queue: Reading[] = [];
+  private readonly queue = new ReadingQueue();
   private written = 0;
   private lastError: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private earlyFlush = false;
-  private closing = false;
-  private purging: Promise<unknown> = Promise.resolve();
-  private readonly latest = new Map<number, Latest>();
+  /** the commit under way: one batch at a time, so a failed one goes back in front, in order */
+  private committing: Promise<void> | undefined;
   private readonly reader: ReturnType<typeof historyReader>;
-  private readonly commit: (batch: Reading[]) => Map<number, Latest>;
-  private readonly sql: Record<'insert' | 'addSeries' | 'seed' | 'horizons' | 'increases', Statement>;
+  private readonly sql: Record<'horizons' | 'increases', Statement>;
 
   private constructor(
     private readonly sqlite: SqliteHandle,
     private readonly log: Logger,
     private readonly batchSize: number,
+    private readonly writer: WriterThread,
     private readonly checkpointer: Checkpointer,
   ) {
     this.sql = {
-      insert: sqlite.prepare('INSERT INTO readings (entity, ts, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
-      addSeries: sqlite.prepare('INSERT INTO series (entity) VALUES (?) ON CONFLICT DO NOTHING'),
-      seed: sqlite.prepare('SELECT last_ts AS ts, last AS value FROM rollup_1h WHERE entity = ? ORDER BY bucket DESC LIMIT 1'),
       horizons: sqlite.prepare('SELECT raw_before AS raw, minute_before AS "1m", hour_before AS "1h" FROM series WHERE entity = ?'),
       increases: sqlite.prepare('SELECT bucket AS ts, increase FROM rollup_1h WHERE entity = ? AND bucket BETWEEN ? AND ? ORDER BY bucket'),
     };
     this.reader = historyReader(sqlite);
-    const rollups = rollupWriters(sqlite);
-    this.commit = sqlite.transaction((batch: Reading[]) => {
-      const rollup = new BatchRollup();
-      // Counter bases move only once the transaction commits, so a retried batch counts the same.
-      const staged = new Map<number, Latest>();
-      for (const r of batch) {
-        // Seeded before the insert, which would otherwise be found as the entity's latest reading.
-        if (!staged.has(r.entity) && !this.latest.has(r.entity)) staged.set(r.entity, this.firstSight(r.entity));
-        if (this.sql.insert.run(r.entity, r.ts, r.value).changes === 0) continue;
-        rollup.add(r.entity, r.ts, r.value, this.increase(r, staged));
-      }
-      rollups.write(rollup);
-      return staged;
-    });
   }
 
   static async open(options: SqliteTimeSeriesOptions): Promise<SqliteTimeSeries> {
     const sqlite = openSqlite(options.file);
     await migrate(kyselyOn(sqlite), timeseriesMigrations);
-    const checkpointer = checkpointInWorker(sqlite, options.file, options.log);
-    const store = new SqliteTimeSeries(sqlite, options.log, options.batchSize ?? 10_000, checkpointer);
+    const writer = startWriterThread(options.file, options.log);
+    const checkpointer = checkpointInWorker(writer, options.file, options.log);
+    writer.checkpointWith(checkpointer);
+    const store = new SqliteTimeSeries(sqlite, options.log, options.batchSize ?? 10_000, writer, checkpointer);
     store.timer = setInterval(() => void store.flush(), options.flushIntervalMs ?? 1000);
     store.timer.unref();
     return store;
   }
 
   append(reading: Reading): void {
-    this.queue.push(reading);
+    this.queue.push(reading.entity, reading.ts, reading.value);
     if (this.queue.length >= this.batchSize && !this.earlyFlush) {
       this.earlyFlush = true;
       setImmediate(() => {
@@ -124,20 +110,13 @@ export class SqliteTimeSeries implements TimeSeriesStore {
     }
   }
 
+  /** Resolves once everything queued before the call is committed, or its commit failed (then it is kept, see health()). */
   async flush(): Promise<void> {
+    // A caller arriving during a commit has its readings in the queue: they go in the next one.
+    while (this.committing) await this.committing;
     if (this.queue.length === 0) return;
-    const batch = this.queue;
-    this.queue = [];
-    try {
-      for (const [entity, latest] of this.commit(batch)) this.latest.set(entity, latest);
-      this.written += batch.length;
-      this.lastError = undefined;
-    } catch (error) {
-      // Keep what was accepted: put the batch back in front and try again on the next tick.
-      this.queue = batch.concat(this.queue);
-      this.lastError = error instanceof Error ? error.message : String(error);
-      this.log.error({ err: error, pending: this.queue.length }, `time-series write failed: ${this.lastError}`);
-    }
+    this.committing = this.commit().finally(() => (this.committing = undefined));
+    await this.committing;
   }
 
   async history(query: HistoryQuery): Promise<History> {
@@ -158,9 +137,7 @@ export class SqliteTimeSeries implements TimeSeriesStore {
   }
 
   purge(policy: RetentionPolicy): Promise<PurgeResult> {
-    const run = purgeChunked(this.sqlite, policy, { stopping: () => this.closing, catchUp: () => this.checkpointer.checkpoint() });
-    this.purging = run.catch(() => undefined);
-    return run;
+    return this.writer.purge(policy);
   }
 
   health(): StoreHealth {
@@ -192,31 +169,24 @@ export class SqliteTimeSeries implements TimeSeriesStore {
   /** Flushes and closes; a purge under way stops after its current chunk. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    this.closing = true;
-    await this.purging;
     await this.flush();
+    await this.writer.close();
     await this.checkpointer.stop();
     this.sqlite.close();
   }
 
-  private increase(r: Reading, staged: Map<number, Latest>): number {
-    const previous = staged.has(r.entity) ? staged.get(r.entity) : this.latest.get(r.entity);
-    if (previous && r.ts <= previous.ts) {
-      staged.set(r.entity, previous);
-      return 0;
+  private async commit(): Promise<void> {
+    const batch = this.queue.take();
+    try {
+      await this.writer.write(batch);
+      this.written += batch.entity.length;
+      this.lastError = undefined;
+    } catch (error) {
+      // Keep what was accepted: put the batch back in front and try again on the next tick.
+      this.queue.putBack(batch);
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.log.error({ err: error, pending: this.queue.length }, `time-series write failed: ${this.lastError}`);
     }
-    staged.set(r.entity, { ts: r.ts, value: r.value });
-    if (!previous) return 0;
-    return r.value >= previous.value ? r.value - previous.value : r.value;
-  }
-
-  /**
-   * First write of the entity since open: register it for purging, and find its
-   * latest reading. The latest hourly rollup's `last` is that reading (rollups
-   * commit with the readings), and it outlives the raw readings' retention.
-   */
-  private firstSight(entity: number): Latest {
-    this.sql.addSeries.run(entity);
-    return (this.sql.seed.get(entity) as Latest | undefined) ?? null;
   }
 }
+

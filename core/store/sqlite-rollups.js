@@ -1,21 +1,14 @@
-import type { SqliteHandle } from '../db/sqlite.ts';
-import { ROLLUP_MS } from './timeseries.ts';
+// Plain JavaScript: it runs in the time-series writer thread (sqlite-writer.js),
+// which loads no TypeScript loader (tsx takes ~200 ms to start in a worker).
 
-/** One (entity, bucket) of a batch, in the shape of a rollup row. */
-interface Agg {
-  entity: number;
-  bucket: number;
-  min: number;
-  max: number;
-  sum: number;
-  count: number;
-  last: number;
-  lastTs: number;
-  /** counter increase; only stored on the hourly table */
-  increase: number;
-}
+/**
+ * One (entity, bucket) of a batch, in the shape of a rollup row; `increase`
+ * (counter increase) is only stored on the hourly table.
+ * @typedef {{ entity: number, bucket: number, min: number, max: number, sum: number, count: number, last: number, lastTs: number, increase: number }} Agg
+ */
 
-function merge(into: Agg, from: Agg): void {
+/** @param {Agg} into @param {Agg} from */
+function merge(into, from) {
   if (from.min < into.min) into.min = from.min;
   if (from.max > into.max) into.max = from.max;
   into.sum += from.sum;
@@ -33,12 +26,18 @@ function merge(into: Agg, from: Agg): void {
  * fewer writes to the minute table and 3,600 times fewer to the hour table.
  */
 export class BatchRollup {
-  private readonly minutes = new Map<number, Map<number, Agg>>();
-  /** the bucket the previous reading went to: readings of an entity mostly arrive together and in order */
-  private recent: Agg | undefined;
+  /** @param {{ '1m': number, '1h': number }} widths bucket widths in ms (ROLLUP_MS of timeseries.ts) */
+  constructor(widths) {
+    this.widths = widths;
+    /** @type {Map<number, Map<number, Agg>>} */
+    this.minutes = new Map();
+    /** the bucket the previous reading went to: readings of an entity mostly arrive together and in order @type {Agg | undefined} */
+    this.recent = undefined;
+  }
 
-  add(entity: number, ts: number, value: number, increase: number): void {
-    const bucket = ts - (ts % ROLLUP_MS['1m']);
+  /** @param {number} entity @param {number} ts @param {number} value @param {number} increase */
+  add(entity, ts, value, increase) {
+    const bucket = ts - (ts % this.widths['1m']);
     let agg = this.recent;
     if (agg === undefined || agg.entity !== entity || agg.bucket !== bucket) {
       let byBucket = this.minutes.get(entity);
@@ -58,14 +57,17 @@ export class BatchRollup {
     }
   }
 
-  *perMinute(): Iterable<Agg> {
+  /** @returns {Iterable<Agg>} */
+  *perMinute() {
     for (const byBucket of this.minutes.values()) yield* byBucket.values();
   }
 
-  perHour(): Iterable<Agg> {
-    const hours = new Map<string, Agg>();
+  /** @returns {Iterable<Agg>} */
+  perHour() {
+    /** @type {Map<string, Agg>} */
+    const hours = new Map();
     for (const m of this.perMinute()) {
-      const bucket = m.bucket - (m.bucket % ROLLUP_MS['1h']);
+      const bucket = m.bucket - (m.bucket % this.widths['1h']);
       const key = `${m.entity}:${bucket}`;
       const hour = hours.get(key);
       if (hour) merge(hour, m);
@@ -79,9 +81,12 @@ export class BatchRollup {
  * Prepared upserts that fold a batch aggregate into a stored rollup row. In an
  * upsert's SET every bare column is the stored value, so `last` is compared
  * with the stored `last_ts` before `last_ts` moves.
+ * @param {import('better-sqlite3').Database} sqlite
+ * @returns {{ write(batch: BatchRollup): void }}
  */
-export function rollupWriters(sqlite: SqliteHandle): { write(batch: BatchRollup): void } {
-  const upsert = (table: string, extra: { column: string; set: string } | undefined) =>
+export function rollupWriters(sqlite) {
+  /** @param {string} table @param {{ column: string, set: string } | undefined} extra */
+  const upsert = (table, extra) =>
     sqlite.prepare(`
       INSERT INTO ${table} (entity, bucket, min, max, sum, count, last, last_ts${extra ? `, ${extra.column}` : ''})
       VALUES (?, ?, ?, ?, ?, ?, ?, ?${extra ? ', ?' : ''})

@@ -1,5 +1,4 @@
-import type { SqliteHandle } from '../db/sqlite.ts';
-import { ROLLUP_MS, type PurgeResult, type RetentionPolicy } from './timeseries.ts';
+// Plain JavaScript: it runs in the time-series writer thread (see sqlite-rollups.js).
 
 /**
  * Rows per DELETE. A chunk of 2,000 readings touches a dozen leaf pages and
@@ -9,19 +8,22 @@ const PURGE_CHUNK = 2000;
 /** Chunks between waits for a checkpoint: a chunk writes ~14 WAL pages, so ~11 MB of WAL. */
 const CATCH_UP_EVERY = 200;
 
-const TARGETS = [
+/** @param {{ '1m': number, '1h': number }} widths */
+const targets = (widths) => [
   { key: 'raw', table: 'readings', time: 'ts', width: 0, horizon: 'raw_before', cutoff: 'rawBefore' },
-  { key: 'minute', table: 'rollup_1m', time: 'bucket', width: ROLLUP_MS['1m'], horizon: 'minute_before', cutoff: 'minuteBefore' },
-  { key: 'hour', table: 'rollup_1h', time: 'bucket', width: ROLLUP_MS['1h'], horizon: 'hour_before', cutoff: 'hourBefore' },
-] as const;
+  { key: 'minute', table: 'rollup_1m', time: 'bucket', width: widths['1m'], horizon: 'minute_before', cutoff: 'minuteBefore' },
+  { key: 'hour', table: 'rollup_1h', time: 'bucket', width: widths['1h'], horizon: 'hour_before', cutoff: 'hourBefore' },
+];
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** Between chunks the writer thread takes its messages: ingest batches are committed there. */
+const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Deletes per entity and per table, oldest first, in chunks of at most
- * PURGE_CHUNK rows, each its own short write transaction, and gives the event
- * loop back between chunks so queued readings keep being committed. Each
- * synchronous step is timed: the longest is how long ingest could not write.
+ * PURGE_CHUNK rows, each its own short write transaction, and gives the
+ * thread's event loop back between chunks so queued readings keep being
+ * committed. Each synchronous step is timed: the longest is how long ingest
+ * could not write.
  *
  * A chunk's upper bound is the time of its PURGE_CHUNK-th row, found by a
  * walk of the primary key, so a DELETE never scans further than it deletes.
@@ -31,13 +33,14 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * CATCH_UP_EVERY chunks it awaits `catchUp()`, a checkpoint, so the WAL can
  * start over (see sqlite-checkpointer.ts). When `stopping()` turns true (the
  * store is closing) it ends after the current chunk.
+ *
+ * @param {import('better-sqlite3').Database} sqlite
+ * @param {import('./timeseries.ts').RetentionPolicy} policy
+ * @param {{ widths: { '1m': number, '1h': number }, stopping: () => boolean, catchUp: () => Promise<void> }} options
+ * @returns {Promise<import('./timeseries.ts').PurgeResult>}
  */
-export async function purgeChunked(
-  sqlite: SqliteHandle,
-  policy: RetentionPolicy,
-  { stopping, catchUp }: { stopping: () => boolean; catchUp: () => Promise<void> },
-): Promise<PurgeResult> {
-  const steps = TARGETS.map((t) => ({
+export async function purgeChunked(sqlite, policy, { widths, stopping, catchUp }) {
+  const steps = targets(widths).map((t) => ({
     ...t,
     chunkEnd: sqlite
       .prepare(`SELECT ${t.time} FROM ${t.table} WHERE entity = ? AND ${t.time} < ? ORDER BY ${t.time} LIMIT 1 OFFSET ${PURGE_CHUNK - 1}`)
@@ -46,11 +49,13 @@ export async function purgeChunked(
     deleteBefore: sqlite.prepare(`DELETE FROM ${t.table} WHERE entity = ? AND ${t.time} < ?`),
     moveHorizon: sqlite.prepare(`UPDATE series SET ${t.horizon} = max(${t.horizon}, ?) WHERE entity = ?`),
   }));
-  const entities = sqlite.prepare('SELECT entity FROM series ORDER BY entity').pluck().all() as number[];
+  const entities = /** @type {number[]} */ (sqlite.prepare('SELECT entity FROM series ORDER BY entity').pluck().all());
+  /** @type {Record<string, number>} */
   const deleted = { raw: 0, minute: 0, hour: 0 };
   let longestPauseMs = 0;
   let chunks = 0;
-  const timed = <T>(work: () => T): T => {
+  /** @template T @param {() => T} work @returns {T} */
+  const timed = (work) => {
     const started = performance.now();
     try {
       return work();
@@ -58,6 +63,7 @@ export async function purgeChunked(
       longestPauseMs = Math.max(longestPauseMs, performance.now() - started);
     }
   };
+  const result = () => ({ deleted: /** @type {{ raw: number, minute: number, hour: number }} */ (deleted), longestPauseMs });
 
   for (const entity of entities) {
     const override = policy.overrides.get(entity);
@@ -69,16 +75,16 @@ export async function purgeChunked(
       timed(() => step.moveHorizon.run(cutoff, entity));
       for (;;) {
         const done = timed(() => {
-          const end = step.chunkEnd.get(entity, before) as number | undefined;
+          const end = step.chunkEnd.get(entity, before);
           const { changes } = end === undefined ? step.deleteBefore.run(entity, before) : step.deleteThrough.run(entity, end);
           deleted[step.key] += changes;
           return end === undefined;
         });
         await (++chunks % CATCH_UP_EVERY === 0 ? catchUp() : yieldToLoop());
-        if (stopping()) return { deleted, longestPauseMs };
+        if (stopping()) return result();
         if (done) break;
       }
     }
   }
-  return { deleted, longestPauseMs };
+  return result();
 }
