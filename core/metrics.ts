@@ -18,12 +18,24 @@ const PLUGIN_STATES: readonly PluginState[] = ['starting', 'running', 'retrying'
  */
 export function createMetrics(sources: MetricSources) {
   const registry = new Registry();
-  const mqttMessages = new Counter({
+  // Counted in plain cells (every device message passes here) and handed to prom-client at scrape time.
+  const messageCells = new Map<string, { value: number }>();
+  new Counter({
     name: 'hearth_mqtt_messages_total',
     help: 'Device protocol messages received, by topic kind',
     labelNames: ['kind'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, cell] of messageCells) this.inc({ kind }, cell.value);
+    },
   });
+  /** The counter cell of one kind of message: `cell.value++` per message. */
+  const mqttMessages = (kind: string) => {
+    let cell = messageCells.get(kind);
+    if (!cell) messageCells.set(kind, (cell = { value: 0 }));
+    return cell;
+  };
   const mqttRejected = new Counter({
     name: 'hearth_mqtt_messages_rejected_total',
     help: 'Device protocol messages (or parts of them) rejected, by reason',

@@ -26,7 +26,8 @@ interface Interceptor {
  * close to the bare broker's speed.
  */
 export class EmbeddedBroker implements MqttTransport {
-  private readonly interceptors = new Set<Interceptor>();
+  /** Replaced, never changed in place, so a message being handled keeps the list it started with. */
+  private interceptors: readonly Interceptor[] = [];
   private readonly identities = new WeakMap<Client, ClientIdentity>();
 
   private constructor(
@@ -96,9 +97,9 @@ export class EmbeddedBroker implements MqttTransport {
     // No broker subscription: clients' messages reach the handler in authorizePublish, the hub's own in publish(),
     // so aedes never routes a device's telemetry to the hub a second time.
     const interceptor = { filter, levels: filterLevels(filter), handler };
-    this.interceptors.add(interceptor);
+    this.interceptors = [...this.interceptors, interceptor];
     return async () => {
-      this.interceptors.delete(interceptor);
+      this.interceptors = this.interceptors.filter((i) => i !== interceptor);
     };
   }
 
@@ -112,10 +113,10 @@ export class EmbeddedBroker implements MqttTransport {
   private runInterceptors(packet: AedesPublishPacket): Promise<void> | undefined {
     // Split once for all filters.
     const topic = packet.topic.split('/');
+    const interceptors = this.interceptors;
     let message: MqttMessage | undefined;
-    const interceptors = this.interceptors.values();
-    for (let next = interceptors.next(); !next.done; next = interceptors.next()) {
-      const { filter, levels, handler } = next.value;
+    for (let i = 0; i < interceptors.length; i++) {
+      const { filter, levels, handler } = interceptors[i]!;
       if (!levelsMatch(levels, topic)) continue;
       message ??= toMessage(packet);
       let result: void | Promise<void>;
@@ -125,24 +126,32 @@ export class EmbeddedBroker implements MqttTransport {
         this.handlerFailed(filter, error);
         continue;
       }
-      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, topic, interceptors);
+      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, topic, interceptors, i + 1);
     }
     return undefined;
   }
 
   /** The rest of `runInterceptors` once a handler went asynchronous. */
-  private async finishInterceptors(running: Promise<void>, filter: string, message: MqttMessage, topic: string[], rest: Iterator<Interceptor>): Promise<void> {
+  private async finishInterceptors(
+    running: Promise<void>,
+    filter: string,
+    message: MqttMessage,
+    topic: string[],
+    interceptors: readonly Interceptor[],
+    from: number,
+  ): Promise<void> {
     try {
       await running;
     } catch (error) {
       this.handlerFailed(filter, error);
     }
-    for (let next = rest.next(); !next.done; next = rest.next()) {
-      if (!levelsMatch(next.value.levels, topic)) continue;
+    for (let i = from; i < interceptors.length; i++) {
+      const next = interceptors[i]!;
+      if (!levelsMatch(next.levels, topic)) continue;
       try {
-        await next.value.handler(message);
+        await next.handler(message);
       } catch (error) {
-        this.handlerFailed(next.value.filter, error);
+        this.handlerFailed(next.filter, error);
       }
     }
   }

@@ -138,7 +138,7 @@ export class HaDiscovery {
       return;
     }
     if (!topic) return;
-    this.deps.metrics.mqttMessages.inc({ kind: 'ha_discovery' });
+    this.deps.metrics.mqttMessages('ha_discovery').value++;
     if (message.payload.length === 0) {
       this.removeDiscovery(message.topic, () => true);
       return;
@@ -281,7 +281,7 @@ export class HaDiscovery {
   }
 
   private receiveState(binding: Binding, message: MqttMessage): void {
-    this.deps.metrics.mqttMessages.inc({ kind: 'ha_state' });
+    this.deps.metrics.mqttMessages('ha_state').value++;
     void this.queue.run(binding.orderKey, message.topic, () => this.applyState(binding, message));
   }
 
@@ -306,7 +306,7 @@ export class HaDiscovery {
   }
 
   private receiveAvailability(binding: Binding, message: MqttMessage): void {
-    this.deps.metrics.mqttMessages.inc({ kind: 'ha_availability' });
+    this.deps.metrics.mqttMessages('ha_availability').value++;
     void this.queue.run(binding.orderKey, message.topic, () => this.applyAvailability(binding, message));
   }
 

@@ -51,9 +51,9 @@ export class NativeProtocol {
     // telemetry can never overtake the announce that registers it.
     const take = (mqtt.intercept ?? mqtt.subscribe).bind(mqtt);
     for (const kind of ['announce', 'telemetry', 'status'] as const) {
-      const counter = this.deps.metrics.mqttMessages.labels(kind);
+      const counted = this.deps.metrics.mqttMessages(kind);
       const handler = (m: MqttMessage): void | Promise<void> => {
-        counter.inc();
+        counted.value++;
         const applied = this.receive(kind, m);
         if (kind === 'telemetry' && m.qos > 0) return applied ? applied.then(this.deps.commit) : this.deps.commit();
         return applied;

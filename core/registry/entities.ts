@@ -28,7 +28,8 @@ export const ENTITY_KIND_PATTERN = /^[a-z][a-z_]*$/;
 export class EntityRegistry {
   private readonly byEntityId = new Map<string, Entity>();
   private readonly byIdentity = new Map<string, Entity>();
-  private readonly byDeviceAndKey = new Map<string, Entity>();
+  /** device id → key → entity (nested, so the per-message lookup builds no key string) */
+  private readonly byDeviceAndKey = new Map<string, Map<string, Entity>>();
 
   constructor(
     private readonly db: Kysely<RegistryTables>,
@@ -50,7 +51,7 @@ export class EntityRegistry {
 
   /** The entity a device reports under `key` (e.g. a telemetry field). */
   byDeviceKey(deviceId: string, key: string): Entity | undefined {
-    return this.byDeviceAndKey.get(`${deviceId}\u0000${key}`);
+    return this.byDeviceAndKey.get(deviceId)?.get(key);
   }
 
   list(): Entity[] {
@@ -133,13 +134,18 @@ export class EntityRegistry {
   private index(entity: Entity): void {
     this.byEntityId.set(entity.entity_id, entity);
     this.byIdentity.set(identity(entity.plugin, entity.unique_id), entity);
-    if (entity.device_id) this.byDeviceAndKey.set(`${entity.device_id}\u0000${entity.key}`, entity);
+    if (!entity.device_id) return;
+    let keys = this.byDeviceAndKey.get(entity.device_id);
+    if (!keys) this.byDeviceAndKey.set(entity.device_id, (keys = new Map()));
+    keys.set(entity.key, entity);
   }
 
   private unindex(entity: Entity): void {
     this.byEntityId.delete(entity.entity_id);
     this.byIdentity.delete(identity(entity.plugin, entity.unique_id));
-    if (entity.device_id) this.byDeviceAndKey.delete(`${entity.device_id}\u0000${entity.key}`);
+    const keys = entity.device_id ? this.byDeviceAndKey.get(entity.device_id) : undefined;
+    if (keys?.get(entity.key) === entity) keys.delete(entity.key);
+    if (keys?.size === 0) this.byDeviceAndKey.delete(entity.device_id!);
   }
 }
 
