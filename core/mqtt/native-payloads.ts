@@ -55,10 +55,11 @@ export interface Announcement {
  * message carries them; `ts` stays the authoritative time).
  */
 const INFORMATIONAL_FIELDS = ['device_id', 'date', 'time'] as const;
+const INFORMATIONAL: ReadonlySet<string> = new Set(INFORMATIONAL_FIELDS);
 
 /** True for an informational field, which is skipped; throws when `device_id` names another device than the topic. */
 export function isInformational(deviceId: string, key: string, value: unknown): boolean {
-  if (!(INFORMATIONAL_FIELDS as readonly string[]).includes(key)) return false;
+  if (!INFORMATIONAL.has(key)) return false;
   if (key === 'device_id' && value !== deviceId) {
     throw new PayloadError('invalid_payload', `device_id ${JSON.stringify(value)} does not match the topic's device id "${deviceId}"`, key);
   }
@@ -127,7 +128,8 @@ export function telemetryRecords(json: unknown): Array<Record<string, unknown>> 
   if (records.length === 0 || records.length > 1000) {
     throw new PayloadError('invalid_payload', 'telemetry: expected an object or an array of 1-1000 objects');
   }
-  for (const [i, record] of records.entries()) {
+  for (let i = 0; i < records.length; i++) {
+    const record: unknown = records[i];
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw new PayloadError('invalid_payload', `telemetry${Array.isArray(json) ? `[${i}]` : ''}: expected an object`);
     }

@@ -73,7 +73,9 @@ export class NativeProtocol {
    * already (telemetry, usually), else a promise of it. A rejection is applied too.
    */
   private receive(kind: TopicKind, message: MqttMessage): Promise<void> | undefined {
-    const deviceId = message.topic.split('/')[1] ?? '';
+    // `hearth/<id>/<kind>`: the level between the first two slashes (no split: every message passes here).
+    const start = message.topic.indexOf('/') + 1;
+    const deviceId = message.topic.slice(start, message.topic.indexOf('/', start));
     if (!DEVICE_ID_PATTERN.test(deviceId)) {
       this.rejections.reject(message.topic, 'invalid_topic', `device id "${deviceId}" must be 1-64 letters, digits, "_" or "-"`);
       return undefined;
