@@ -29,6 +29,8 @@ export class EmbeddedBroker implements MqttTransport {
   /** Replaced, never changed in place, so a message being handled keeps the list it started with. */
   private interceptors: readonly Interceptor[] = [];
   private readonly identities = new WeakMap<Client, ClientIdentity>();
+  /** Clients logged in with the pairing key, by the device id they pair as. */
+  private readonly pairing = new Map<string, Set<Client>>();
 
   private constructor(
     private readonly aedes: Aedes,
@@ -66,6 +68,7 @@ export class EmbeddedBroker implements MqttTransport {
             return done(error, false);
           }
           broker?.identities.set(client, result);
+          if (result.kind === 'pairing') broker?.pairingClients(result.deviceId).add(client);
           done(null, true);
         });
       },
@@ -86,6 +89,7 @@ export class EmbeddedBroker implements MqttTransport {
         resolve();
       });
     });
+    aedes.on('clientDisconnect', (client) => broker?.forgetPairing(client));
     aedes.on('clientError', (client, error) => {
       options.log.debug({ client: client.id, err: error }, `MQTT client ${client.id}: ${error.message}`);
     });
@@ -171,10 +175,23 @@ export class EmbeddedBroker implements MqttTransport {
 
   /** Whether a client is connected that logged in with the pairing key as this device. */
   isPairing(deviceId: string): boolean {
-    return Object.values((this.aedes as unknown as { clients: Record<string, Client> }).clients).some((client) => {
-      const identity = this.identities.get(client);
-      return identity?.kind === 'pairing' && identity.deviceId === deviceId;
-    });
+    // Asked for every announce: an index of the few pairing clients, not a scan of every client.
+    const clients = this.pairing.get(deviceId);
+    if (!clients) return false;
+    for (const client of clients) if (client.closed) clients.delete(client);
+    if (clients.size === 0) this.pairing.delete(deviceId);
+    return clients.size > 0;
+  }
+
+  private pairingClients(deviceId: string): Set<Client> {
+    let clients = this.pairing.get(deviceId);
+    if (!clients) this.pairing.set(deviceId, (clients = new Set()));
+    return clients;
+  }
+
+  private forgetPairing(client: Client): void {
+    const identity = this.identities.get(client);
+    if (identity?.kind === 'pairing') this.pairing.get(identity.deviceId)?.delete(client);
   }
 
   /** Serves one more client connection arriving by another way (a WebSocket). */
