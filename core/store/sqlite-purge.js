@@ -1,3 +1,4 @@
+// @ts-check
 // Plain JavaScript: it runs in the time-series writer thread (see sqlite-rollups.js).
 
 /**
@@ -9,11 +10,11 @@ const PURGE_CHUNK = 2000;
 const CATCH_UP_EVERY = 200;
 
 /** @param {{ '1m': number, '1h': number }} widths */
-const targets = (widths) => [
+const targets = (widths) => /** @type {const} */ ([
   { key: 'raw', table: 'readings', time: 'ts', width: 0, horizon: 'raw_before', cutoff: 'rawBefore' },
   { key: 'minute', table: 'rollup_1m', time: 'bucket', width: widths['1m'], horizon: 'minute_before', cutoff: 'minuteBefore' },
   { key: 'hour', table: 'rollup_1h', time: 'bucket', width: widths['1h'], horizon: 'hour_before', cutoff: 'hourBefore' },
-];
+]);
 
 /** Between chunks the writer thread takes its messages: ingest batches are committed there. */
 const yieldToLoop = () => new Promise((resolve) => setImmediate(resolve));
@@ -50,7 +51,6 @@ export async function purgeChunked(sqlite, policy, { widths, stopping, catchUp }
     moveHorizon: sqlite.prepare(`UPDATE series SET ${t.horizon} = max(${t.horizon}, ?) WHERE entity = ?`),
   }));
   const entities = /** @type {number[]} */ (sqlite.prepare('SELECT entity FROM series ORDER BY entity').pluck().all());
-  /** @type {Record<string, number>} */
   const deleted = { raw: 0, minute: 0, hour: 0 };
   let longestPauseMs = 0;
   let chunks = 0;
@@ -63,7 +63,7 @@ export async function purgeChunked(sqlite, policy, { widths, stopping, catchUp }
       longestPauseMs = Math.max(longestPauseMs, performance.now() - started);
     }
   };
-  const result = () => ({ deleted: /** @type {{ raw: number, minute: number, hour: number }} */ (deleted), longestPauseMs });
+  const result = () => ({ deleted, longestPauseMs });
 
   for (const entity of entities) {
     const override = policy.overrides.get(entity);

@@ -1,3 +1,4 @@
+// @ts-check
 // Plain JavaScript: it runs in the time-series writer thread (sqlite-writer.js),
 // which loads no TypeScript loader (tsx takes ~200 ms to start in a worker).
 

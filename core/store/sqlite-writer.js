@@ -1,3 +1,4 @@
+// @ts-check
 // The time-series writer thread (started by sqlite-writer-thread.ts). Plain
 // JavaScript, so the thread starts in ~30 ms without a TypeScript loader.
 //
