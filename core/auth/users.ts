@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { RegistryTables, Role, UsersTable } from '../db/tables.ts';
-import { hashSecret, verifySecret } from './secrets.ts';
+import { generatePassword, hashSecret, verifySecret } from './secrets.ts';
 import { fieldProblems, newUserSchema, passwordSchema, userChangesSchema, type Preferences } from './user-fields.ts';
 
 export interface User {
@@ -153,7 +152,7 @@ export class Users {
   async verifyPassword(username: string, password: string): Promise<User | undefined> {
     const row = await this.db.selectFrom('users').select([...USER_COLUMNS, 'password_hash']).where('username', '=', username).executeTakeFirst();
     if (!row) {
-      this.decoy ??= hashSecret(randomBytes(16).toString('base64url'));
+      this.decoy ??= hashSecret(generatePassword());
       await verifySecret(password, await this.decoy);
       return undefined;
     }

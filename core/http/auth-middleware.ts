@@ -64,6 +64,9 @@ export async function checkAccess(auth: HttpAuth, request: RequestFacts): Promis
   return { allowed: false, status: 403, message, hadCredential: true };
 }
 
+/** The `WWW-Authenticate` of a 401 (RFC 6750). */
+export const BEARER_CHALLENGE = 'Bearer realm="hearth"';
+
 /** An API error with extra response headers (a challenge, Retry-After). */
 export function withHeaders(error: HTTPException, headers: Record<string, string>): HTTPException {
   const res = error.getResponse();
@@ -74,7 +77,7 @@ export function withHeaders(error: HTTPException, headers: Record<string, string
 /** The refusal as an API error: 401 with a `WWW-Authenticate: Bearer` challenge (RFC 6750), or 403. */
 function refusal(decision: Extract<AccessDecision, { allowed: false }>): HTTPException {
   if (decision.status === 403) return apiError(403, 'forbidden', decision.message);
-  const challenge = decision.hadCredential ? 'Bearer realm="hearth", error="invalid_token"' : 'Bearer realm="hearth"';
+  const challenge = decision.hadCredential ? `${BEARER_CHALLENGE}, error="invalid_token"` : BEARER_CHALLENGE;
   return withHeaders(apiError(401, 'unauthorized', decision.message), { 'WWW-Authenticate': challenge });
 }
 

@@ -32,6 +32,6 @@ export function apiErrorHandler(log: Logger) {
   return (error: Error, c: Context): Response => {
     if (error instanceof HTTPException) return error.getResponse();
     log.error({ err: error, method: c.req.method, path: c.req.path }, `${c.req.method} ${c.req.path} failed: ${error.message}`);
-    return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+    return apiError(500, 'internal', 'internal error').getResponse();
   };
 }

@@ -6,6 +6,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
+import { apiError } from './errors.ts';
 
 export interface SecurityOptions {
   /** `http.cors_origins`: browser origins allowed to call the API; none by default */
@@ -67,10 +68,6 @@ export function withNonce(c: Context, html: string): string {
 function limitBody(maxKb: number): MiddlewareHandler {
   return bodyLimit({
     maxSize: maxKb * 1024,
-    onError: (c) =>
-      c.json(
-        { error: { code: 'payload_too_large', message: `request body is larger than ${maxKb} KiB (the limit is http.max_body_kb in the config)` } },
-        413,
-      ),
+    onError: () => apiError(413, 'payload_too_large', `request body is larger than ${maxKb} KiB (the limit is http.max_body_kb in the config)`).getResponse(),
   });
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { HttpAuth } from '../../auth/http-auth.ts';
 import { emailSchema, passwordSchema, usernameSchema } from '../../auth/user-fields.ts';
 import { ErrorBody } from '../api-schema.ts';
-import { caller, withHeaders, type AuthEnv } from '../auth-middleware.ts';
+import { BEARER_CHALLENGE, caller, withHeaders, type AuthEnv } from '../auth-middleware.ts';
 import { SessionSchema, throttledResponse, unauthorizedResponse, UserSchema } from '../auth-schemas.ts';
 import { apiError, conflict } from '../errors.ts';
 import { spec } from '../route-spec.ts';
@@ -61,7 +61,7 @@ export function clientAddress(c: Context): string {
 
 /** A failed password check as an API error: 429 with Retry-After while locked, else the same 401 for unknown user and wrong password. */
 export function passwordRefused(retryAfterMs: number): HTTPException {
-  if (retryAfterMs === 0) return withHeaders(apiError(401, 'unauthorized', 'wrong username or password'), { 'WWW-Authenticate': 'Bearer realm="hearth"' });
+  if (retryAfterMs === 0) return withHeaders(apiError(401, 'unauthorized', 'wrong username or password'), { 'WWW-Authenticate': BEARER_CHALLENGE });
   const seconds = Math.ceil(retryAfterMs / 1000);
   return withHeaders(apiError(429, 'too_many_requests', `too many failed attempts: try again in ${seconds} s`), { 'Retry-After': String(seconds) });
 }

@@ -74,7 +74,7 @@ const create = spec({
     properties: {
       id: { type: 'string', pattern: DEVICE_ID_PATTERN.source, description: '1-64 letters, digits, "_" or "-"; its MQTT username and topic level' },
       name: givenName,
-      room: { type: 'string', minLength: 1, maxLength: 100, description: 'a room name; created when new' },
+      room: { ...givenName, description: 'a room name; created when new' },
       kind,
     },
   },

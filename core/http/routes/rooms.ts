@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { DeviceRegistry } from '../../registry/devices.ts';
 import type { Room, RoomRegistry } from '../../registry/rooms.ts';
 import { slugify } from '../../registry/slug.ts';
-import { listQuery, notFoundResponse, pageSchema, Room as RoomSchema } from '../api-schema.ts';
+import { givenName, listQuery, notFoundResponse, pageSchema, Room as RoomSchema } from '../api-schema.ts';
 import { conflict, invalidRequest, notFound } from '../errors.ts';
 import { mapPage, pageOf, type Keyset } from '../pagination.ts';
 import { spec } from '../route-spec.ts';
@@ -11,7 +11,7 @@ import { iso } from '../serialize.ts';
 /** By name as people read them; the id breaks ties between rooms renamed to the same name in another case. */
 const byName: Keyset<Room> = { list: 'rooms', arity: 2, key: (r) => [r.name, r.id] };
 
-const name = { type: 'string', minLength: 1, maxLength: 100, pattern: '[\\p{L}\\p{N}]', description: 'with at least one letter or digit' } as const;
+const name = { ...givenName, pattern: '[\\p{L}\\p{N}]', description: 'with at least one letter or digit' } as const;
 const nameBody = { type: 'object', additionalProperties: false, required: ['name'], properties: { name } } as const;
 
 const list = spec({
