@@ -16,7 +16,9 @@ import type { SetResult, SetStateOptions } from './states/state-machine.ts';
 import type { State, StateValue } from './states/state.ts';
 import type { NewEvent } from './store/event-log.ts';
 
+export { parseTimestamp } from './mqtt/native-payloads.ts';
 export { NotReadyError, PluginConfigError } from './plugins/errors.ts';
+export { isTimeZone } from './store/local-periods.ts';
 export type { Device, DeviceInput, Entity, EntityDefaults, EntityInput, HubEvents, Logger, NewEvent, State, StateValue, Unsubscribe };
 
 /** The hub API version plugins declare a range against (semver). */

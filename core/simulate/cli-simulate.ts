@@ -26,7 +26,7 @@ const BROKER_PROTOCOLS = ['mqtt:', 'mqtts:', 'tcp:', 'ws:', 'wss:'];
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /** Checks the command line of `hearth simulate`; each mistake is named with its option. */
-export function parseSimulateArgs(args: SimulateArgs): SimulatePlan {
+function parseSimulateArgs(args: SimulateArgs): SimulatePlan {
   const kind = args.kind as SimKind;
   if (!SIM_KINDS.includes(kind)) throw new Error(`--kind: expected one of ${SIM_KINDS.join(', ')}, got ${JSON.stringify(args.kind ?? '')}`);
   const count = Number(args.devices ?? 1);

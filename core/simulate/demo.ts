@@ -17,7 +17,7 @@ const DEMO_DEVICES: SimGroup[] = [
  * devices into a real installation: `demo/` inside the configured data dir,
  * or HEARTH_DATA_DIR itself when set (tests, or a throwaway folder).
  */
-export function demoDataDir(config: LoadedConfig, env: Record<string, string | undefined> = process.env): string {
+function demoDataDir(config: LoadedConfig, env: Record<string, string | undefined> = process.env): string {
   return env.HEARTH_DATA_DIR ? config.config.storage.data_dir : join(config.config.storage.data_dir, 'demo');
 }
 

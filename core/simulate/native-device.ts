@@ -34,7 +34,7 @@ export function quoted(value: unknown): string {
  * by the Pico W and ESP32 simulations, which differ only in what they send
  * and in their QoS (umqtt.simple publishes at QoS 1, PubSubClient only at 0).
  */
-export class NativeTopics {
+class NativeTopics {
   readonly subscriptions: string[];
 
   constructor(

@@ -1,7 +1,7 @@
 /** Values the plugin derives from an ESP32's readings. */
 
 /** 1 g in m/s²: what an accelerometer at rest measures. */
-export const STANDARD_GRAVITY = 9.80665;
+const STANDARD_GRAVITY = 9.80665;
 
 /** |a| in m/s², to 0.01 (the firmware's resolution). */
 export function magnitude(x: number, y: number, z: number): number {

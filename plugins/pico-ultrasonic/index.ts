@@ -4,7 +4,7 @@
  * events with the device's exact time, the threshold pushed to the firmware,
  * and the older flat payload on its own topic. See README.md beside this file.
  */
-import { definePlugin, PluginConfigError } from '../../core/plugin-api.ts';
+import { definePlugin, isTimeZone, PluginConfigError } from '../../core/plugin-api.ts';
 import { configSchema } from './config-schema.ts';
 import { LegacyPayloadError, parseLegacy } from './legacy-payload.ts';
 import { PicoDevices } from './pico-devices.ts';
@@ -12,7 +12,6 @@ import { RejectionLog } from './rejection-log.ts';
 import { PicoSettings } from './settings.ts';
 import { picoRecords } from './telemetry.ts';
 import { ThresholdPusher } from './threshold-push.ts';
-import { isTimeZone } from './zoned-time.ts';
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -73,9 +72,5 @@ export default definePlugin({
 
     await Promise.all(ctx.devices.list().map((d) => picos.consider(d.id)));
     ctx.log.info(`watching Pico ultrasonic sensors (legacy messages on ${config.legacy_topic}, time zone ${timeZone})`);
-    return () => {
-      picos.stop();
-      pusher?.stop();
-    };
   },
 });

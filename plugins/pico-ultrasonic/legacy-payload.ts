@@ -5,7 +5,7 @@
  * baseline. Pure: returns the reading or throws a LegacyPayloadError whose
  * reason is a short category and whose message says what was wrong.
  */
-import { checkDeviceTime } from './device-time.ts';
+import { parseTimestamp } from '../../core/plugin-api.ts';
 import { localToEpoch } from './zoned-time.ts';
 
 export type LegacyRejectReason = 'invalid_json' | 'invalid_payload' | 'invalid_value' | 'invalid_timestamp' | 'device_conflict';
@@ -54,9 +54,10 @@ export function parseLegacy(deviceId: string, payload: Buffer, timeZone: string,
   }
   let ts: number;
   try {
-    ts = checkDeviceTime(localToEpoch({ year, month, day, hour, minute, second }, timeZone), now, `${date} ${time} (${timeZone})`);
+    // The same bounds on a device's clock as the core's for native telemetry.
+    ts = parseTimestamp(localToEpoch({ year, month, day, hour, minute, second }, timeZone), now);
   } catch (error) {
-    throw new LegacyPayloadError('invalid_timestamp', (error as Error).message);
+    throw new LegacyPayloadError('invalid_timestamp', `${date} ${time} (${timeZone}): ${(error as Error).message}`);
   }
   return { ts, distance };
 }

@@ -10,6 +10,8 @@
  * a queue of events a Pico kept while offline, arriving all at once, still
  * splits into the episodes that really happened.
  */
+import type { PluginContext, Unsubscribe } from '../../core/plugin-api.ts';
+
 export interface Reading {
   /** ms epoch, the device's time */
   ts: number;
@@ -28,18 +30,18 @@ export interface MotionListener {
   changed(on: boolean, ts: number): void;
   /** the first trigger of a new episode */
   started(reading: Reading): void;
-  /** a throw of `changed` when the timeout ended the motion (no handler of the hub's is there to catch it) */
-  failed(error: unknown): void;
 }
 
 export class MotionTracker {
   /** device time of the latest trigger of the open episode */
   private lastTrigger: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimeout: Unsubscribe | undefined;
 
   constructor(
     readonly settings: MotionSettings,
     private readonly listener: MotionListener,
+    /** `ctx.schedule.after`: a throw of `changed` when the timeout ends the motion is reported against the plugin */
+    private readonly after: PluginContext['schedule']['after'],
   ) {}
 
   departs(reading: Reading): boolean {
@@ -57,24 +59,19 @@ export class MotionTracker {
     this.lastTrigger = Math.max(reading.ts, this.lastTrigger ?? reading.ts);
     if (fresh) this.listener.started(reading);
     this.listener.changed(true, reading.ts);
-    clearTimeout(this.timer);
+    this.stop();
     // The hub's clock decides when the silence has lasted long enough; the
     // off time written is the device's, unless that is still ahead of us.
-    this.timer = setTimeout(() => {
-      try {
-        this.end(Math.min(Date.now(), this.lastTrigger! + timeoutMs));
-      } catch (error) {
-        this.listener.failed(error);
-      }
-    }, timeoutMs);
+    this.cancelTimeout = this.after(timeoutMs, () => this.end(Math.min(Date.now(), this.lastTrigger! + timeoutMs)));
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.cancelTimeout?.();
+    this.cancelTimeout = undefined;
   }
 
   private end(ts: number): void {
-    clearTimeout(this.timer);
+    this.stop();
     this.lastTrigger = undefined;
     this.listener.changed(false, ts);
   }

@@ -17,7 +17,7 @@ import type { ThresholdPusher } from './threshold-push.ts';
 
 /** Owner of devices speaking the hub's own protocol. */
 const NATIVE = 'mqtt';
-export const MODEL = 'pico-ultrasonic';
+const MODEL = 'pico-ultrasonic';
 const LEGACY_MODEL = 'pico-ultrasonic-legacy';
 
 interface Pico {
@@ -170,10 +170,6 @@ export class PicoDevices {
     for (const pico of this.picos.values()) pico.armed.refresh(now);
   }
 
-  stop(): void {
-    for (const pico of this.picos.values()) pico.tracker.stop();
-  }
-
   private handles(device: Device): boolean {
     if (device.plugin === this.ctx.id) return true;
     return device.plugin === NATIVE && (device.model === MODEL || this.settings.listed().includes(device.id));
@@ -195,15 +191,18 @@ export class PicoDevices {
       armed,
       baseline: typeof baseline === 'number' ? baseline : null,
       thresholdDue: device.plugin === NATIVE,
-      tracker: new MotionTracker(settings, {
-        changed: (on, ts) => {
-          // Off is never written before the on it ends, even when the device's clock runs ahead of ours.
-          const shown = ctx.states.get(motion.entity_id);
-          ctx.states.set(motion.entity_id, on, { ts: on ? ts : Math.max(ts, shown?.last_updated ?? ts) });
+      tracker: new MotionTracker(
+        settings,
+        {
+          changed: (on, ts) => {
+            // Off is never written before the on it ends, even when the device's clock runs ahead of ours.
+            const shown = ctx.states.get(motion.entity_id);
+            ctx.states.set(motion.entity_id, on, { ts: on ? ts : Math.max(ts, shown?.last_updated ?? ts) });
+          },
+          started: (reading) => this.started(pico, reading),
         },
-        started: (reading) => this.started(pico, reading),
-        failed: (error) => ctx.log.error({ device: device.id }, `Pico ${device.id}: could not end its motion: ${(error as Error).message}`),
-      }),
+        ctx.schedule.after,
+      ),
     };
     // No episode is open when the plugin starts: one shown from before a restart would never end.
     if (ctx.states.get(motion.entity_id)?.state !== false) ctx.states.set(motion.entity_id, false);

@@ -5,7 +5,7 @@
  * sent after an outage). The core has already stored the values and logged
  * what was wrong; records it refused are skipped here without a word.
  */
-import { checkDeviceTime } from './device-time.ts';
+import { parseTimestamp } from '../../core/plugin-api.ts';
 
 export interface PicoRecord {
   /** ms epoch: the device's `ts`, or `now` when it sent none */
@@ -33,12 +33,10 @@ export function picoRecords(payload: Buffer, now: number): PicoRecord[] {
   return records;
 }
 
-/** ms since the epoch or ISO 8601, as the core takes it; undefined for what the core refused. */
+/** The core's own reading of `ts`; undefined for what the core refused. */
 function recordTime(raw: unknown, now: number): number | undefined {
-  if (raw === undefined) return now;
-  const ts = typeof raw === 'number' ? raw : typeof raw === 'string' ? Date.parse(raw) : Number.NaN;
   try {
-    return checkDeviceTime(ts, now, 'ts');
+    return parseTimestamp(raw, now);
   } catch {
     return undefined;
   }

@@ -8,12 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PluginContext } from '../../core/plugin-api.ts';
+import type { PluginContext, Unsubscribe } from '../../core/plugin-api.ts';
 
 interface Pending {
   deviceId: string;
   value: number;
-  timer: NodeJS.Timeout;
+  /** stops the ack timeout */
+  cancel: Unsubscribe;
 }
 
 export class ThresholdPusher {
@@ -22,7 +23,7 @@ export class ThresholdPusher {
   private readonly pending = new Map<string, Pending>();
 
   constructor(
-    private readonly ctx: Pick<PluginContext, 'mqtt' | 'log' | 'dataDir'>,
+    private readonly ctx: Pick<PluginContext, 'mqtt' | 'log' | 'dataDir' | 'schedule'>,
     private readonly ackTimeoutMs: number,
   ) {
     this.file = join(ctx.dataDir, 'thresholds.json');
@@ -40,8 +41,7 @@ export class ThresholdPusher {
       const waiting = typeof ack.id === 'string' ? this.pending.get(ack.id) : undefined;
       // Another command's ack (the core's own, or another device's): not ours.
       if (!waiting || message.topic.split('/')[1] !== waiting.deviceId) return;
-      clearTimeout(waiting.timer);
-      this.pending.delete(ack.id as string);
+      this.settle(ack.id as string);
       if (ack.ok !== true) {
         this.ctx.log.warn({ device: waiting.deviceId }, `device ${waiting.deviceId} refused threshold ${waiting.value} cm: ${String(ack.error ?? 'no reason given')}`);
         return;
@@ -68,22 +68,22 @@ export class ThresholdPusher {
     if (this.known[deviceId] === value) return;
     for (const p of this.pending.values()) if (p.deviceId === deviceId && p.value === value) return;
     const id = randomBytes(6).toString('hex');
-    const timer = setTimeout(() => {
-      this.pending.delete(id);
+    const cancel = this.ctx.schedule.after(this.ackTimeoutMs, () => {
+      this.settle(id);
       this.ctx.log.warn({ device: deviceId }, `device ${deviceId} did not acknowledge threshold ${value} cm within ${this.ackTimeoutMs / 1000} s; sent again when it next comes online`);
-    }, this.ackTimeoutMs);
-    this.pending.set(id, { deviceId, value, timer });
+    });
+    this.pending.set(id, { deviceId, value, cancel });
     this.ctx.log.info({ device: deviceId }, `sending threshold ${value} cm to device ${deviceId} (it has ${this.known[deviceId] ?? 'an unknown one'})`);
     this.ctx.mqtt.publish(`hearth/${deviceId}/cmd/threshold`, JSON.stringify({ id, value }), { qos: 1 }).catch((error: Error) => {
-      clearTimeout(timer);
-      this.pending.delete(id);
+      this.settle(id);
       this.ctx.log.warn({ device: deviceId }, `could not send threshold to device ${deviceId}: ${error.message}`);
     });
   }
 
-  stop(): void {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
+  /** Done waiting for command `id`: its timeout is released too (the plugin's timers all go when it stops). */
+  private settle(id: string): void {
+    this.pending.get(id)?.cancel();
+    this.pending.delete(id);
   }
 }
 

@@ -37,15 +37,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-export function isTimeZone(name: string): boolean {
-  try {
-    formatter(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function localParts(ts: number, timeZone: string): LocalParts {
   const parts = Object.fromEntries(formatter(timeZone).formatToParts(ts).map((p) => [p.type, p.value]));
   return {
