@@ -160,8 +160,14 @@ export function createPluginScope(id: string, config: object, deps: ContextDeps,
     },
     schedule: {
       after: (ms, task) => {
-        const timer = setTimeout(guard(`after ${ms} ms`, task), ms);
-        return keep({ stop: () => clearTimeout(timer) });
+        const run = guard(`after ${ms} ms`, task);
+        // A timer that has fired is done: it leaves the plugin's jobs then, not only when cancelled.
+        const timer = setTimeout(() => {
+          cancel();
+          void run();
+        }, ms);
+        const cancel = keep({ stop: () => clearTimeout(timer) });
+        return cancel;
       },
       cron: (expression, task) => keep(new Cron(expression, guard(`cron ${expression}`, task))),
       every: (ms, task) => {
