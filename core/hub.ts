@@ -49,7 +49,7 @@ import { StateMachine } from './states/state-machine.ts';
 import { EventLog } from './store/event-log.ts';
 import { groupCommit } from './store/group-commit.ts';
 import { recordCoreEvents } from './store/event-recorder.ts';
-import { isTimeZone } from './store/local-periods.ts';
+import { isTimeZone } from './zoned-time.ts';
 import { checkpointInWorker } from './store/sqlite-checkpointer.ts';
 import { scheduleRetention } from './store/retention.ts';
 import { QuestDbTimeSeries } from './store/questdb-timeseries.ts';

@@ -18,7 +18,7 @@ import type { NewEvent } from './store/event-log.ts';
 
 export { parseTimestamp } from './mqtt/native-payloads.ts';
 export { NotReadyError, PluginConfigError } from './plugins/errors.ts';
-export { isTimeZone } from './store/local-periods.ts';
+export { describeInstant, isTimeZone, localParts, localToEpoch } from './zoned-time.ts';
 export type { Device, DeviceInput, Entity, EntityDefaults, EntityInput, HubEvents, Logger, NewEvent, State, StateValue, Unsubscribe };
 
 /** The hub API version plugins declare a range against (semver). */

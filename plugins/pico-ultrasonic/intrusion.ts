@@ -4,8 +4,8 @@
  * It carries what a police report needs: the device's exact time (ms), and
  * the same instant as a local date and time with its offset and zone.
  */
+import { describeInstant } from '../../core/plugin-api.ts';
 import type { Reading } from './motion.ts';
-import { describeInstant } from './zoned-time.ts';
 
 export const INTRUSION = 'pico-ultrasonic.intrusion';
 

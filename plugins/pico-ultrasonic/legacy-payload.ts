@@ -5,8 +5,7 @@
  * baseline. Pure: returns the reading or throws a LegacyPayloadError whose
  * reason is a short category and whose message says what was wrong.
  */
-import { parseTimestamp } from '../../core/plugin-api.ts';
-import { localToEpoch } from './zoned-time.ts';
+import { localToEpoch, parseTimestamp } from '../../core/plugin-api.ts';
 
 export type LegacyRejectReason = 'invalid_json' | 'invalid_payload' | 'invalid_value' | 'invalid_timestamp' | 'device_conflict';
 

@@ -4,8 +4,8 @@
  * whose end is earlier than its start ends the next day; its `days` are the
  * days it starts on, so Friday 22:00-06:30 covers Saturday morning too.
  */
+import { localParts, localToEpoch } from '../../core/plugin-api.ts';
 import { DAYS } from './config-schema.ts';
-import { localParts, localToEpoch } from './zoned-time.ts';
 
 export interface ArmingWindow {
   days?: ReadonlyArray<(typeof DAYS)[number]>;

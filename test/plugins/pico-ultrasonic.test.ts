@@ -8,7 +8,7 @@ import type { MqttClient } from 'mqtt';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Schedule } from '../../plugins/pico-ultrasonic/schedule.ts';
-import { localToEpoch } from '../../plugins/pico-ultrasonic/zoned-time.ts';
+import { localToEpoch } from '../../core/zoned-time.ts';
 import { connectDevice, eventually, SECURE_BASE_CONFIG, startHub, tempDir, writeFiles, type TestHub } from '../support/hub.ts';
 import { resolve } from 'node:path';
 

@@ -1,7 +1,9 @@
 /**
  * Wall-clock time in an IANA time zone, with Intl only: what a local date and
- * time mean as an instant (legacy payloads), which weekday and minute an
- * instant falls on (arming windows), and how to write it for a person.
+ * time mean as an instant, which day, weekday and minute an instant falls on,
+ * and how to write it for a person. Shared by the consumption statistics
+ * (local days and months) and, through the plugin API, by plugins (arming
+ * windows, intrusion reports).
  */
 export interface LocalParts {
   year: number;
@@ -80,4 +82,13 @@ export function describeInstant(ts: number, timeZone: string): { local_time: str
     weekday: WEEKDAY_NAMES[p.weekday]!,
     utc_offset: utcOffset,
   };
+}
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
