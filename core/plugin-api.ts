@@ -17,6 +17,7 @@ import type { State, StateValue } from './states/state.ts';
 import type { NewEvent } from './store/event-log.ts';
 
 export { parseTimestamp } from './mqtt/native-payloads.ts';
+export { RejectionLog } from './mqtt/rejection-log.ts';
 export { NotReadyError, PluginConfigError } from './plugins/errors.ts';
 export { describeInstant, isTimeZone, localParts, localToEpoch } from './zoned-time.ts';
 export type { Device, DeviceInput, Entity, EntityDefaults, EntityInput, HubEvents, Logger, NewEvent, State, StateValue, Unsubscribe };

@@ -4,11 +4,10 @@
  * events with the device's exact time, the threshold pushed to the firmware,
  * and the older flat payload on its own topic. See README.md beside this file.
  */
-import { definePlugin, isTimeZone, PluginConfigError } from '../../core/plugin-api.ts';
+import { definePlugin, isTimeZone, PluginConfigError, RejectionLog } from '../../core/plugin-api.ts';
 import { configSchema } from './config-schema.ts';
 import { LegacyPayloadError, parseLegacy } from './legacy-payload.ts';
 import { PicoDevices } from './pico-devices.ts';
-import { RejectionLog } from './rejection-log.ts';
 import { PicoSettings } from './settings.ts';
 import { picoRecords } from './telemetry.ts';
 import { ThresholdPusher } from './threshold-push.ts';
@@ -45,7 +44,7 @@ export default definePlugin({
       if (picos.watching(deviceId)) return picos.native(deviceId, picoRecords(m.payload, Date.now()));
     });
 
-    const rejections = new RejectionLog(ctx.log);
+    const rejections = new RejectionLog(ctx.log, 'legacy message');
     const idLevel = config.legacy_topic.split('/').indexOf('+');
     await ctx.mqtt.subscribe(config.legacy_topic, async (m) => {
       const deviceId = m.topic.split('/')[idLevel]!;
@@ -54,7 +53,7 @@ export default definePlugin({
         await picos.legacy(deviceId, parseLegacy(deviceId, m.payload, timeZone, Date.now()));
       } catch (error) {
         if (!(error instanceof LegacyPayloadError)) throw error;
-        rejections.reject(m.topic, error.reason, error.field, error.message);
+        rejections.reject(m.topic, error.reason, error.message, error.field);
       }
     });
 
