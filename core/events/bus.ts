@@ -18,25 +18,27 @@ interface Registration {
  * still run, so one broken plugin never silences the rest of the hub.
  */
 export class EventBus<Events extends object = HubEvents> {
-  private readonly listeners = new Map<keyof Events, Set<Registration>>();
+  /** Replaced, never changed in place (copy on write): emit, which runs for every reading, iterates without copying. */
+  private readonly listeners = new Map<keyof Events, readonly Registration[]>();
   private readonly errorHooks: ListenerErrorHook[] = [];
 
   constructor(private readonly log: Logger) {}
 
   on<K extends keyof Events>(event: K, fn: Listener<Events[K]>, owner = 'core'): Unsubscribe {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
     const registration: Registration = { owner, fn: fn as Listener<never> };
-    set.add(registration);
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), registration]);
     return () => {
-      set.delete(registration);
+      const rest = (this.listeners.get(event) ?? []).filter((r) => r !== registration);
+      if (rest.length > 0) this.listeners.set(event, rest);
+      else this.listeners.delete(event);
     };
   }
 
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
-    const set = this.listeners.get(event);
-    if (!set) return;
-    for (const { owner, fn } of [...set]) {
+    const registrations = this.listeners.get(event);
+    if (!registrations) return;
+    for (let i = 0; i < registrations.length; i++) {
+      const { owner, fn } = registrations[i]!;
       try {
         const result = (fn as Listener<Events[K]>)(payload);
         if (result instanceof Promise) result.catch((error) => this.report(owner, String(event), error));
@@ -47,7 +49,7 @@ export class EventBus<Events extends object = HubEvents> {
   }
 
   listenerCount<K extends keyof Events>(event: K): number {
-    return this.listeners.get(event)?.size ?? 0;
+    return this.listeners.get(event)?.length ?? 0;
   }
 
   onListenerError(hook: ListenerErrorHook): void {

@@ -14,6 +14,9 @@ export interface EmbeddedBrokerOptions {
   access?: BrokerAccess;
 }
 
+/** Distinct topics whose matching interceptors are remembered (1,000 devices × 3 native topics fit many times over). */
+const MATCHED_TOPICS_KEPT = 20_000;
+
 interface Interceptor {
   filter: string;
   levels: string[];
@@ -28,6 +31,13 @@ interface Interceptor {
 export class EmbeddedBroker implements MqttTransport {
   /** Replaced, never changed in place, so a message being handled keeps the list it started with. */
   private interceptors: readonly Interceptor[] = [];
+  /**
+   * The interceptors each topic matches, so a device's messages are matched
+   * once rather than split and compared per message. Emptied when the
+   * interceptors change, and when it outgrows MATCHED_TOPICS_KEPT (topics are
+   * chosen by clients).
+   */
+  private matched = new Map<string, readonly Interceptor[]>();
   private readonly identities = new WeakMap<Client, ClientIdentity>();
   /** Clients logged in with the pairing key, by the device id they pair as. */
   private readonly pairing = new Map<string, Set<Client>>();
@@ -101,10 +111,25 @@ export class EmbeddedBroker implements MqttTransport {
     // No broker subscription: clients' messages reach the handler in authorizePublish, the hub's own in publish(),
     // so aedes never routes a device's telemetry to the hub a second time.
     const interceptor = { filter, levels: filterLevels(filter), handler };
-    this.interceptors = [...this.interceptors, interceptor];
+    this.setInterceptors([...this.interceptors, interceptor]);
     return async () => {
-      this.interceptors = this.interceptors.filter((i) => i !== interceptor);
+      this.setInterceptors(this.interceptors.filter((i) => i !== interceptor));
     };
+  }
+
+  private setInterceptors(interceptors: readonly Interceptor[]): void {
+    this.interceptors = interceptors;
+    this.matched = new Map();
+  }
+
+  private interceptorsFor(topic: string): readonly Interceptor[] {
+    let matching = this.matched.get(topic);
+    if (matching) return matching;
+    const levels = topic.split('/');
+    matching = this.interceptors.filter((i) => levelsMatch(i.levels, levels));
+    if (this.matched.size >= MATCHED_TOPICS_KEPT) this.matched = new Map();
+    this.matched.set(topic, matching);
+    return matching;
   }
 
   /**
@@ -115,14 +140,11 @@ export class EmbeddedBroker implements MqttTransport {
    * the device).
    */
   private runInterceptors(packet: AedesPublishPacket): Promise<void> | undefined {
-    // Split once for all filters.
-    const topic = packet.topic.split('/');
-    const interceptors = this.interceptors;
-    let message: MqttMessage | undefined;
+    const interceptors = this.interceptorsFor(packet.topic);
+    if (interceptors.length === 0) return undefined;
+    const message = asMessage(packet);
     for (let i = 0; i < interceptors.length; i++) {
-      const { filter, levels, handler } = interceptors[i]!;
-      if (!levelsMatch(levels, topic)) continue;
-      message ??= toMessage(packet);
+      const { filter, handler } = interceptors[i]!;
       let result: void | Promise<void>;
       try {
         result = handler(message);
@@ -130,20 +152,13 @@ export class EmbeddedBroker implements MqttTransport {
         this.handlerFailed(filter, error);
         continue;
       }
-      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, topic, interceptors, i + 1);
+      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, interceptors, i + 1);
     }
     return undefined;
   }
 
   /** The rest of `runInterceptors` once a handler went asynchronous. */
-  private async finishInterceptors(
-    running: Promise<void>,
-    filter: string,
-    message: MqttMessage,
-    topic: string[],
-    interceptors: readonly Interceptor[],
-    from: number,
-  ): Promise<void> {
+  private async finishInterceptors(running: Promise<void>, filter: string, message: MqttMessage, interceptors: readonly Interceptor[], from: number): Promise<void> {
     try {
       await running;
     } catch (error) {
@@ -151,7 +166,6 @@ export class EmbeddedBroker implements MqttTransport {
     }
     for (let i = from; i < interceptors.length; i++) {
       const next = interceptors[i]!;
-      if (!levelsMatch(next.levels, topic)) continue;
       try {
         await next.handler(message);
       } catch (error) {
@@ -208,7 +222,7 @@ export class EmbeddedBroker implements MqttTransport {
       // aedes wants `done` before returning or other subscribers stall; the
       // handler's own errors are its business, but must never reach aedes.
       try {
-        const result = handler(toMessage(packet));
+        const result = handler(asMessage(packet));
         if (result instanceof Promise) result.catch((error) => this.handlerFailed(filter, error));
       } catch (error) {
         this.handlerFailed(filter, error);
@@ -253,9 +267,10 @@ export class EmbeddedBroker implements MqttTransport {
   }
 }
 
-function toMessage(packet: AedesPublishPacket): MqttMessage {
+/** The packet itself as the message (it has the fields): no object per message. */
+function asMessage(packet: AedesPublishPacket): MqttMessage {
   if (!Buffer.isBuffer(packet.payload)) packet.payload = Buffer.from(packet.payload);
-  return { topic: packet.topic, payload: packet.payload, qos: packet.qos, retain: packet.retain };
+  return packet as MqttMessage;
 }
 
 function describe(identity: ClientIdentity | undefined): string {

@@ -124,17 +124,20 @@ export function parseAnnounce(deviceId: string, payload: Buffer): Announcement {
 
 /** A telemetry payload is one object or an array of them (a device flushing its queue). */
 export function telemetryRecords(json: unknown): Array<Record<string, unknown>> {
-  const records = Array.isArray(json) ? json : [json];
-  if (records.length === 0 || records.length > 1000) {
+  if (!Array.isArray(json)) return [telemetryRecord(json)];
+  if (json.length === 0 || json.length > 1000) {
     throw new PayloadError('invalid_payload', 'telemetry: expected an object or an array of 1-1000 objects');
   }
-  for (let i = 0; i < records.length; i++) {
-    const record: unknown = records[i];
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw new PayloadError('invalid_payload', `telemetry${Array.isArray(json) ? `[${i}]` : ''}: expected an object`);
-    }
+  for (let i = 0; i < json.length; i++) telemetryRecord(json[i], i);
+  return json as Array<Record<string, unknown>>;
+}
+
+/** One record of a telemetry payload (`index` within an array). */
+export function telemetryRecord(json: unknown, index?: number): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new PayloadError('invalid_payload', `telemetry${index === undefined ? '' : `[${index}]`}: expected an object`);
   }
-  return records as Array<Record<string, unknown>>;
+  return json as Record<string, unknown>;
 }
 
 // Before this, a device is almost surely sending time since boot: its clock was never set.

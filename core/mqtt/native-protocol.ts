@@ -7,6 +7,7 @@ import {
   parseStatus,
   parseTimestamp,
   PayloadError,
+  telemetryRecord,
   telemetryRecords,
 } from './native-payloads.ts';
 import type { AnnounceDefaults } from './announce-defaults.ts';
@@ -129,45 +130,52 @@ export class NativeProtocol {
   }
 
   private telemetry(deviceId: string, message: MqttMessage): void | Promise<void> {
-    const { devices, entities, states } = this.deps;
+    const { devices } = this.deps;
     const device = devices.get(deviceId);
     if (!device || device.plugin !== NATIVE_PLUGIN) this.unknownDevice(deviceId);
     const now = Date.now();
+    const json = parseJson(message.payload);
+    // One object is the common case: no array made for it (every message passes here).
     let latest = 0;
-    for (const record of telemetryRecords(parseJson(message.payload))) {
-      let ts: number;
-      try {
-        ts = parseTimestamp(record.ts, now);
-      } catch (error) {
-        this.failed(message.topic, error);
-        continue;
-      }
-      latest = Math.max(latest, ts);
-      // for…in: no [key, value] array per field on the hot path (JSON.parse makes only own, plain keys).
-      for (const key in record) {
-        if (key === 'ts') continue;
-        const raw = record[key];
-        try {
-          if (isInformational(deviceId, key, raw)) continue;
-        } catch (error) {
-          this.failed(message.topic, error);
-          continue;
-        }
-        const entity = entities.byDeviceKey(deviceId, key);
-        if (!entity || entity.plugin !== NATIVE_PLUGIN) {
-          this.failed(message.topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`, key));
-          continue;
-        }
-        try {
-          states.set(entity.entity_id, coerceValue(entity, raw), { ts });
-        } catch (error) {
-          this.failed(message.topic, error);
-        }
-      }
-    }
+    if (!Array.isArray(json)) latest = this.record(deviceId, message.topic, telemetryRecord(json), now);
+    else for (const record of telemetryRecords(json)) latest = Math.max(latest, this.record(deviceId, message.topic, record, now));
     if (latest === 0) return;
     devices.touch(deviceId, Math.min(latest, now));
     if (device.online !== true) return devices.setOnline(deviceId, true, now);
+  }
+
+  /** Applies one telemetry record; returns its time, or 0 when its time was refused. */
+  private record(deviceId: string, topic: string, record: Record<string, unknown>, now: number): number {
+    const { entities, states } = this.deps;
+    let ts: number;
+    try {
+      ts = parseTimestamp(record.ts, now);
+    } catch (error) {
+      this.failed(topic, error);
+      return 0;
+    }
+    // for…in: no [key, value] array per field on the hot path (JSON.parse makes only own, plain keys).
+    for (const key in record) {
+      if (key === 'ts') continue;
+      const raw = record[key];
+      try {
+        if (isInformational(deviceId, key, raw)) continue;
+      } catch (error) {
+        this.failed(topic, error);
+        continue;
+      }
+      const entity = entities.byDeviceKey(deviceId, key);
+      if (!entity || entity.plugin !== NATIVE_PLUGIN) {
+        this.failed(topic, new PayloadError('unknown_entity', `"${key}" was not announced by device "${deviceId}"`, key));
+        continue;
+      }
+      try {
+        states.set(entity.entity_id, coerceValue(entity, raw), { ts });
+      } catch (error) {
+        this.failed(topic, error);
+      }
+    }
+    return ts;
   }
 
   private unknownDevice(deviceId: string): never {

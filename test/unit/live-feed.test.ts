@@ -7,10 +7,10 @@ import { captureLog, thrownBy } from './support.ts';
 
 const DEVICES: Record<string, string> = { 'sensor.a_temp': 'a', 'binary_sensor.a_motion': 'a', 'sensor.b_temp': 'b' };
 
-function makeFeed(capacity?: number) {
+function makeFeed(capacity?: number, resumeWindowMs?: number) {
   const { log, lines } = captureLog();
   const bus = new EventBus(log);
-  const feed = new LiveFeed(bus, (entityId) => DEVICES[entityId] ?? null, log, capacity);
+  const feed = new LiveFeed(bus, (entityId) => DEVICES[entityId] ?? null, log, capacity, resumeWindowMs);
   const setState = (entity_id: string, state: number | boolean, ts = 1_000) =>
     bus.emit('state_changed', { entity_id, old_state: null, new_state: { entity_id, state, attributes: {}, last_changed: ts, last_updated: ts } });
   return { bus, feed, lines, setState };
@@ -112,6 +112,28 @@ describe('LiveFeed', () => {
     const stranger = collector({ entity: new Set(['sensor.b_temp']) });
     feed.subscribe(stranger.subscriber, ids[4]! + 10);
     expect(states(stranger.got)).toEqual(['reset']);
+  });
+
+  it('keeps events for the resume window after the last client left, then none until a client comes', async () => {
+    const { feed, setState } = makeFeed(undefined, 30);
+    const first = collector();
+    const leave = feed.subscribe(first.subscriber);
+    setState('sensor.a_temp', 1);
+    leave();
+    setState('sensor.a_temp', 2);
+    const back = collector();
+    feed.subscribe(back.subscriber, first.got[0]!.id)();
+    expect(states(back.got)).toEqual([2]);
+
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    setState('sensor.a_temp', 3);
+    const late = collector();
+    feed.subscribe(late.subscriber, first.got[0]!.id);
+    setState('sensor.a_temp', 4);
+    // Event 2 and 3 are gone: reset (with the id before the next event), then live again.
+    expect(states(late.got)).toEqual(['reset', 4]);
+    expect(late.got[1]!.id).toBe(first.got[0]!.id + 3);
+    expect(late.got[0]!.id).toBe(late.got[1]!.id - 1);
   });
 
   it('on an empty feed, resuming from before this run is a reset', () => {

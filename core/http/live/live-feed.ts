@@ -81,12 +81,20 @@ const RELAYS: { [K in LiveEventType]: Relay<HubEvents[K]> } = {
 const resetData = (data: unknown) => data;
 
 export const DEFAULT_FEED_CAPACITY = 5000;
+/** How long events are still kept for resuming after the last client left: a dropped browser reconnects within seconds. */
+export const DEFAULT_RESUME_WINDOW_MS = 10 * 60_000;
 
 /**
  * The recent hub events for live clients: a ring buffer with ids that only
  * grow, so a client that reconnects with the last id it saw gets exactly what
  * it missed. Ids start from the clock (ms × 1000) rather than 1, so an id from
  * before a hub restart is never mistaken for one of this run.
+ *
+ * Events are buffered only while a client is connected and for a resume
+ * window after the last one left: a hub nobody watches keeps no event
+ * objects alive (at thousands of readings a second, keeping them is most of
+ * the garbage collector's work). A client returning later gets `reset`, as
+ * it would once its events had left a full buffer.
  */
 export class LiveFeed {
   private readonly ring: Array<LiveEvent | undefined>;
@@ -95,12 +103,15 @@ export class LiveFeed {
   private nextId = Date.now() * 1000 + 1;
   private readonly subscribers = new Set<LiveSubscriber>();
   private readonly offBus: Unsubscribe[];
+  private buffering = false;
+  private stopBuffering: NodeJS.Timeout | undefined;
 
   constructor(
     bus: EventBus,
     private readonly deviceOf: DeviceOf,
     private readonly log: Logger,
     readonly capacity = DEFAULT_FEED_CAPACITY,
+    private readonly resumeWindowMs = DEFAULT_RESUME_WINDOW_MS,
   ) {
     if (!(Number.isInteger(capacity) && capacity > 0)) throw new Error(`live feed capacity must be a positive integer, got ${capacity}`);
     this.ring = new Array<LiveEvent | undefined>(capacity);
@@ -120,21 +131,41 @@ export class LiveFeed {
   subscribe(subscriber: LiveSubscriber, after?: number): Unsubscribe {
     if (after !== undefined) this.replay(subscriber, after);
     this.subscribers.add(subscriber);
+    clearTimeout(this.stopBuffering);
+    this.buffering = true;
     return () => {
-      this.subscribers.delete(subscriber);
+      if (!this.subscribers.delete(subscriber) || this.subscribers.size > 0) return;
+      this.stopBuffering = setTimeout(() => this.dropBuffer(), this.resumeWindowMs);
+      this.stopBuffering.unref();
     };
   }
 
   /** Stops following the bus and ends every subscriber's stream. */
   close(): void {
     for (const off of this.offBus) off();
+    clearTimeout(this.stopBuffering);
     for (const subscriber of [...this.subscribers]) subscriber.close();
     this.subscribers.clear();
   }
 
   private relay<K extends LiveEventType>(bus: EventBus, type: K): Unsubscribe {
     const relay = RELAYS[type] as Relay<HubEvents[K]>;
-    return bus.on(type, (payload) => this.publish(new LiveEvent(this.nextId++, type, relay.entity(payload), relay.device(payload, this.deviceOf), payload, relay.data)), 'live-feed');
+    return bus.on(
+      type,
+      (payload) => {
+        // Unbuffered, an event still takes its id: a client whose last id is older must get `reset`.
+        if (!this.buffering) this.nextId++;
+        else this.publish(new LiveEvent(this.nextId++, type, relay.entity(payload), relay.device(payload, this.deviceOf), payload, relay.data));
+      },
+      'live-feed',
+    );
+  }
+
+  private dropBuffer(): void {
+    this.buffering = false;
+    this.ring.fill(undefined);
+    this.start = 0;
+    this.size = 0;
   }
 
   private publish(event: LiveEvent): void {
