@@ -284,9 +284,9 @@ export class Hub {
       this.broker = this.embedded;
     }
     this.closers.push(() => this.broker.close());
+    // Both at once: the readings commit in the writer thread while the states are written here.
     const commit = groupCommit(async () => {
-      await this.store.flush();
-      await this.states.flush();
+      await Promise.all([this.store.flush(), this.states.flush()]);
     });
     const protocolDeps = { mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, approvals: this.approvals };
     const protocol = new NativeProtocol({ ...protocolDeps, commit, announceDefaults: this.announceDefaults });

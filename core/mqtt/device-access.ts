@@ -5,7 +5,11 @@ import { DEVICE_ID_PATTERN } from '../registry/devices.ts';
 import type { TopicClaims } from './topic-claims.ts';
 
 /** Who an MQTT connection is: a provisioned device, a new one pairing, or an anonymous client on a trusted LAN. */
-export type ClientIdentity = { kind: 'device'; deviceId: string } | { kind: 'pairing'; deviceId: string } | { kind: 'anonymous' };
+export type ClientIdentity =
+  /** `own`: `hearth/<deviceId>/`, made once at login rather than for every message the device publishes */
+  | { kind: 'device'; deviceId: string; own: string }
+  | { kind: 'pairing'; deviceId: string }
+  | { kind: 'anonymous' };
 
 export interface BrokerAccess {
   /** The identity of a connecting client, or a reason to refuse it. */
@@ -55,7 +59,7 @@ export function deviceAccess(
       const secret = password?.toString('utf8');
       if (secret !== undefined && (await accounts.verify(username, secret))) {
         failures.delete(client.address);
-        return { kind: 'device', deviceId: username };
+        return { kind: 'device', deviceId: username, own: `hearth/${username}/` };
       }
       // The pairing key admits only a device that has no account yet.
       if (secret !== undefined && DEVICE_ID_PATTERN.test(username) && !(await accounts.exists(username)) && (await pairing.accepts(secret))) {
@@ -69,10 +73,14 @@ export function deviceAccess(
     canPublish(identity, topic) {
       if (identity.kind === 'anonymous') return true;
       if (identity.kind === 'pairing') return topic === `hearth/${identity.deviceId}/announce`;
-      const own = `hearth/${identity.deviceId}/`;
+      const { own } = identity;
       if (!topic.startsWith(own)) return claims.mayPublish(identity.deviceId, topic);
-      const rest = topic.slice(own.length).split('/');
-      return rest[0] !== 'cmd' || (rest.length === 3 && rest[2] === 'ack');
+      // Not its own commands, only their acks `cmd/<name>/ack` (no split: every message passes here).
+      const level = own.length;
+      const isCommand = topic.startsWith('cmd', level) && (topic.length === level + 3 || topic[level + 3] === '/');
+      if (!isCommand) return true;
+      const slash = topic.indexOf('/', level + 4);
+      return slash >= 0 && topic.length === slash + 4 && topic.endsWith('/ack');
     },
     canSubscribe(identity, filter) {
       if (identity.kind === 'anonymous') return true;

@@ -103,7 +103,8 @@ const validateAnnounce = createAjv().compile<Announcement>(announceSchema);
 
 export function parseJson(payload: Buffer): unknown {
   try {
-    return JSON.parse(payload.toString('utf8'));
+    // toString() with no argument is UTF-8 and skips the encoding lookup (every message passes here).
+    return JSON.parse(payload.toString());
   } catch (error) {
     const preview = payload.toString('utf8', 0, 40);
     throw new PayloadError('invalid_json', `not JSON (${(error as Error).message}): ${JSON.stringify(preview)}`);
