@@ -101,7 +101,9 @@ export class SqliteTimeSeries implements TimeSeriesStore {
 
   append(reading: Reading): void {
     this.queue.push(reading.entity, reading.ts, reading.value);
-    if (this.queue.length >= this.batchSize && !this.earlyFlush) {
+    // Not while a commit runs: under load the queue stays above batchSize for all of it, and a flush
+    // per event-loop turn would pile up waiters that all wake when it ends. The next append after it starts one.
+    if (this.queue.length >= this.batchSize && !this.earlyFlush && !this.committing) {
       this.earlyFlush = true;
       setImmediate(() => {
         this.earlyFlush = false;
