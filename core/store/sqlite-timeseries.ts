@@ -5,7 +5,7 @@ import { checkpointInWorker, type Checkpointer } from './sqlite-checkpointer.ts'
 import { ReadingQueue } from './reading-queue.ts';
 import { historyReader, planHistory, type Horizons } from './sqlite-history.ts';
 import { timeseriesMigrations } from './sqlite-timeseries-migrations.ts';
-import { startWriterThread, type WriterThread } from './sqlite-writer-thread.ts';
+import { startWriterThread, type WriterThread, type WriterThreadOptions } from './sqlite-writer-thread.ts';
 import type {
   History,
   HistoryQuery,
@@ -24,6 +24,7 @@ export interface SqliteTimeSeriesOptions {
   flushIntervalMs?: number;
   /** commit early once this many readings are queued */
   batchSize?: number;
+  writer?: WriterThreadOptions;
 }
 
 /** What the file holds, measured after a checkpoint; reads every page, so for benchmarks and diagnostics. */
@@ -90,7 +91,7 @@ export class SqliteTimeSeries implements TimeSeriesStore {
   static async open(options: SqliteTimeSeriesOptions): Promise<SqliteTimeSeries> {
     const sqlite = openSqlite(options.file);
     await migrate(kyselyOn(sqlite), timeseriesMigrations);
-    const writer = startWriterThread(options.file, options.log);
+    const writer = startWriterThread(options.file, options.log, options.writer);
     const checkpointer = checkpointInWorker(writer, options.file, options.log);
     writer.checkpointWith(checkpointer);
     const store = new SqliteTimeSeries(sqlite, options.log, options.batchSize ?? 10_000, writer, checkpointer);

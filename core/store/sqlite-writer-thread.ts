@@ -23,6 +23,14 @@ export interface WriterThread {
   close(): Promise<void>;
 }
 
+/** A thread that keeps dying is not restarted more than this many times a minute: then the store reports the error. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+export interface WriterThreadOptions {
+  /** Sees every thread started (the first and each restart): lets a test stop one as a crash would. */
+  onSpawn?(worker: Worker): void;
+}
+
 /**
  * The time-series write connection in a worker thread (sqlite-writer.js):
  * a commit of 1,000 devices' second of readings touches ~1,000 B-tree leaves
@@ -30,9 +38,14 @@ export interface WriterThread {
  * for; and a purge on the same connection never contends with it for the lock.
  * `execArgv: []`: the thread is plain JavaScript, and a TypeScript loader
  * inherited from `tsx` would take ~200 ms to start in it.
+ *
+ * A thread that dies (a native crash, running out of memory) is started
+ * again: the write it was doing fails, so its caller keeps the batch and
+ * sends it to the new thread, which is safe either way (a reading already
+ * committed is not inserted or counted twice).
  */
-export function startWriterThread(file: string, log: Logger): WriterThread {
-  const worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { file, widths: ROLLUP_MS }, execArgv: [] });
+export function startWriterThread(file: string, log: Logger, options: WriterThreadOptions = {}): WriterThread {
+  let worker: Worker;
   // Idle, the thread must not keep the process alive (the store never did); waited for, it must.
   let outstanding = 0;
   const waitFor = <T>(request: Promise<T>): Promise<T> => {
@@ -41,14 +54,18 @@ export function startWriterThread(file: string, log: Logger): WriterThread {
       if (--outstanding === 0) worker.unref();
     });
   };
-  worker.unref();
   let writing: { resolve(): void; reject(error: Error): void } | undefined;
   const purges = new Map<number, { resolve(result: PurgeResult): void; reject(error: Error): void }>();
   let purgeIds = 0;
   let checkpointer: Checkpointer | undefined;
   let stopped: Error | undefined;
+  let closing = false;
+  /** connection settings sent so far, for a restarted thread */
+  const pragmas: string[] = [];
+  const restarts: number[] = [];
+  let exited!: Promise<void>;
 
-  worker.on('message', (answer: Answer) => {
+  const onMessage = (answer: Answer) => {
     switch (answer.type) {
       case 'written':
         return writing?.resolve();
@@ -63,18 +80,46 @@ export function startWriterThread(file: string, log: Logger): WriterThread {
       case 'catchUp':
         return void (checkpointer?.checkpoint() ?? Promise.resolve()).then(() => worker.postMessage({ type: 'caughtUp' }));
     }
-  });
-  worker.on('error', (error) => log.error({ err: error }, `time-series writer failed: ${error.message}`));
-  const exited = new Promise<void>((resolve) =>
-    worker.once('exit', () => {
-      // Whatever was in flight is not committed: its callers keep their data (see SqliteTimeSeries.flush).
-      stopped = new Error('time-series writer thread has stopped');
-      writing?.reject(stopped);
-      for (const p of purges.values()) p.reject(stopped);
-      purges.clear();
-      resolve();
-    }),
-  );
+  };
+
+  /** Whatever was in flight is not known to be committed: its callers keep their data (see SqliteTimeSeries.flush). */
+  const failInFlight = (error: Error) => {
+    writing?.reject(error);
+    for (const p of purges.values()) p.reject(error);
+    purges.clear();
+  };
+
+  const spawn = () => {
+    worker = new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData: { file, widths: ROLLUP_MS }, execArgv: [] });
+    if (outstanding === 0) worker.unref();
+    for (const source of pragmas) worker.postMessage({ type: 'pragma', source });
+    worker.on('message', onMessage);
+    worker.on('error', (error) => log.error({ err: error }, `time-series writer failed: ${error.message}`));
+    exited = new Promise<void>((resolve) =>
+      worker.once('exit', (code) => {
+        if (closing) {
+          stopped = new Error('time-series writer thread has stopped');
+          failInFlight(stopped);
+          return resolve();
+        }
+        const now = Date.now();
+        restarts.push(now);
+        while (restarts[0]! < now - 60_000) restarts.shift();
+        if (restarts.length > MAX_RESTARTS_PER_MINUTE) {
+          stopped = new Error(`time-series writer thread stopped (exit code ${code}) ${restarts.length} times within a minute: not restarted; readings stay queued`);
+          log.error(stopped.message);
+          failInFlight(stopped);
+          return resolve();
+        }
+        log.error(`time-series writer thread stopped (exit code ${code}): starting it again; the batch in flight is sent again`);
+        failInFlight(new Error(`time-series writer thread stopped (exit code ${code})`));
+        spawn();
+        resolve();
+      }),
+    );
+    options.onSpawn?.(worker);
+  };
+  spawn();
 
   return {
     write(batch) {
@@ -98,12 +143,14 @@ export function startWriterThread(file: string, log: Logger): WriterThread {
       );
     },
     pragma(source) {
+      pragmas.push(source);
       worker.postMessage({ type: 'pragma', source });
     },
     checkpointWith(c) {
       checkpointer = c;
     },
     async close() {
+      closing = true;
       if (!stopped) worker.postMessage({ type: 'close' });
       await waitFor(exited);
     },
