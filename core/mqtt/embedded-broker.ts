@@ -4,6 +4,7 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type AuthorizeP
 import type { Logger } from 'pino';
 import type { BrokerAccess, ClientIdentity } from './device-access.ts';
 import { filterLevels, levelsMatch } from './external-topic.ts';
+import { TopicRouter } from './topic-router.ts';
 import type { MqttHandler, MqttHealth, MqttMessage, MqttTransport, PublishOptions } from './transport.ts';
 
 export interface EmbeddedBrokerOptions {
@@ -66,6 +67,7 @@ export class EmbeddedBroker implements MqttTransport {
       else done(null);
     };
     const aedes = await Aedes.createBroker({
+      mq: new TopicRouter(),
       authorizePublish,
       authenticate: (client, username, password, done) => {
         if (!access) return done(null, true);
