@@ -287,6 +287,9 @@ export class Hub {
     // Both at once: the readings commit in the writer thread while the states are written here.
     const commit = groupCommit(async () => {
       await Promise.all([this.store.flush(), this.states.flush()]);
+      // flush() keeps a batch that failed and retries it later; the messages waiting for this commit must not be acknowledged.
+      const { status, error } = this.store.health();
+      if (status === 'error') throw new Error(`readings not committed: ${error}`);
     });
     const protocolDeps = { mqtt: this.broker, devices: this.devices, entities: this.entities, states: this.states, log, metrics, approvals: this.approvals };
     const protocol = new NativeProtocol({ ...protocolDeps, commit, announceDefaults: this.announceDefaults });

@@ -1,5 +1,8 @@
+import Database from 'better-sqlite3';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { announce, connectDevice, startHub, tempDir, writeFiles, type TestHub } from './support/hub.ts';
@@ -63,4 +66,36 @@ describe('durable ingest', () => {
     const stored = new Set(body.points.map((p: { ts: string }) => Date.parse(p.ts)));
     expect(acknowledged.filter((ts) => !stored.has(ts))).toEqual([]);
   });
+
+  it('does not acknowledge a QoS 1 message whose readings could not be committed: the device sends it again', async () => {
+    hub = await startHub();
+    const file = join(hub.dir, 'data', 'timeseries.db');
+    expect(existsSync(file)).toBe(true);
+    // Reconnects on its own and sends unacknowledged QoS 1 messages again, as firmware does.
+    const device = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'meter', reconnectPeriod: 200 });
+    try {
+      await announce(device, 'meter', [{ key: 'power', kind: 'sensor', unit: 'W' }]);
+      // Another connection holds the write lock: the hub's commit waits out its 5 s busy timeout and fails.
+      const blocker = new Database(file);
+      blocker.exec('BEGIN IMMEDIATE');
+      const dropped = new Promise((resolve) => device.once('close', resolve));
+      const ts = Date.now() - 1000;
+      let acknowledged = false;
+      const acked = device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: 42 }), { qos: 1 }).then(() => (acknowledged = true));
+      await dropped;
+      expect(acknowledged).toBe(false);
+      expect(hub.logs.map((l) => l.msg)).toContainEqual(
+        expect.stringMatching(/^rejected MQTT message on hearth\/meter\/telemetry: not acknowledged, the device will send it again: readings not committed: .*database is locked/),
+      );
+      blocker.exec('ROLLBACK');
+      blocker.close();
+
+      await acked;
+      const { body } = await hub.get(`/api/history/sensor.meter_power?from=${ts - 1}&to=${ts + 1}&points=10`);
+      expect(body.points.map((p: { ts: string; value: number }) => [Date.parse(p.ts), p.value])).toEqual([[ts, 42]]);
+      expect(hub.hub.store.health()).toMatchObject({ status: 'ok', pending: 0 });
+    } finally {
+      await device.endAsync(true);
+    }
+  }, 20_000);
 });

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { BrokerAccess, ClientIdentity } from './device-access.ts';
 import { filterLevels, levelsMatch } from './external-topic.ts';
 import { TopicRouter } from './topic-router.ts';
-import type { MqttHandler, MqttHealth, MqttMessage, MqttTransport, PublishOptions } from './transport.ts';
+import { NotAcknowledged, type MqttHandler, type MqttHealth, type MqttMessage, type MqttTransport, type PublishOptions } from './transport.ts';
 
 export interface EmbeddedBrokerOptions {
   host: string;
@@ -62,9 +62,10 @@ export class EmbeddedBroker implements MqttTransport {
         log.warn({ client: client.id, topic: packet.topic }, `refused publish by MQTT client ${client.id}${describe(identity)} to ${packet.topic}`);
         return done(new Error(`not allowed to publish to ${packet.topic}`));
       }
+      // A refusal (NotAcknowledged) goes to aedes as an error: no PUBACK, and the client is disconnected, so it sends again.
       const intercepted = broker.runInterceptors(packet as AedesPublishPacket);
-      if (intercepted) void intercepted.then(() => done(null));
-      else done(null);
+      if (intercepted instanceof Promise) void intercepted.then((refusal) => done(refusal ?? null));
+      else done(intercepted ?? null);
     };
     const aedes = await Aedes.createBroker({
       mq: new TopicRouter(),
@@ -135,45 +136,55 @@ export class EmbeddedBroker implements MqttTransport {
   }
 
   /**
-   * Runs the handlers whose filter matches, one after another. Returns
-   * undefined when all finished at once (no promise made: every message of
-   * every device passes here), else a promise; never rejects: a failing
-   * handler is logged, and the publish goes on (refusing it would disconnect
-   * the device).
+   * Runs the handlers whose filter matches, one after another. Returns at once
+   * when all finished at once (no promise made: every message of every device
+   * passes here), else a promise; either way, a handler's NotAcknowledged
+   * refusal or nothing. Any other failure is logged, and the publish goes on
+   * (refusing it would disconnect the device).
    */
-  private runInterceptors(packet: AedesPublishPacket): Promise<void> | undefined {
+  private runInterceptors(packet: AedesPublishPacket): NotAcknowledged | undefined | Promise<NotAcknowledged | undefined> {
     const interceptors = this.interceptorsFor(packet.topic);
     if (interceptors.length === 0) return undefined;
     const message = asMessage(packet);
+    let refusal: NotAcknowledged | undefined;
     for (let i = 0; i < interceptors.length; i++) {
       const { filter, handler } = interceptors[i]!;
       let result: void | Promise<void>;
       try {
         result = handler(message);
       } catch (error) {
-        this.handlerFailed(filter, error);
+        refusal ??= this.handlerFailed(filter, error);
         continue;
       }
-      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, interceptors, i + 1);
+      if (result instanceof Promise) return this.finishInterceptors(result, filter, message, interceptors, i + 1, refusal);
     }
-    return undefined;
+    return refusal;
   }
 
   /** The rest of `runInterceptors` once a handler went asynchronous. */
-  private async finishInterceptors(running: Promise<void>, filter: string, message: MqttMessage, interceptors: readonly Interceptor[], from: number): Promise<void> {
+  private async finishInterceptors(
+    running: Promise<void>,
+    filter: string,
+    message: MqttMessage,
+    interceptors: readonly Interceptor[],
+    from: number,
+    refused: NotAcknowledged | undefined,
+  ): Promise<NotAcknowledged | undefined> {
+    let refusal = refused;
     try {
       await running;
     } catch (error) {
-      this.handlerFailed(filter, error);
+      refusal ??= this.handlerFailed(filter, error);
     }
     for (let i = from; i < interceptors.length; i++) {
       const next = interceptors[i]!;
       try {
         await next.handler(message);
       } catch (error) {
-        this.handlerFailed(next.filter, error);
+        refusal ??= this.handlerFailed(next.filter, error);
       }
     }
+    return refusal;
   }
 
   /** Drops every live connection logged in as this device (its account was revoked). */
@@ -263,9 +274,12 @@ export class EmbeddedBroker implements MqttTransport {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private handlerFailed(filter: string, error: unknown): void {
+  /** Logs a handler's failure; a refusal is the handler's own business (it says why), and is returned. */
+  private handlerFailed(filter: string, error: unknown): NotAcknowledged | undefined {
+    if (error instanceof NotAcknowledged) return error;
     const message = error instanceof Error ? error.message : String(error);
     this.log.error({ err: error, filter }, `MQTT handler for ${filter} failed: ${message}`);
+    return undefined;
   }
 }
 

@@ -16,7 +16,8 @@ export type RejectReason =
   | 'unknown_entity'
   | 'invalid_value'
   | 'invalid_timestamp'
-  | 'device_conflict';
+  | 'device_conflict'
+  | 'not_committed';
 
 export class PayloadError extends Error {
   constructor(

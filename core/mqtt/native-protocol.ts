@@ -14,7 +14,7 @@ import type { AnnounceDefaults } from './announce-defaults.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { Rejections } from './rejections.ts';
 import type { MqttProtocolDeps } from './protocol-deps.ts';
-import type { MqttMessage } from './transport.ts';
+import { NotAcknowledged, type MqttMessage } from './transport.ts';
 
 /** Devices speaking the native protocol are owned by this pseudo-plugin. */
 export const NATIVE_PLUGIN = 'mqtt';
@@ -22,7 +22,7 @@ export const NATIVE_PLUGIN = 'mqtt';
 export interface NativeProtocolDeps extends MqttProtocolDeps {
   /** Units, classes and names plugins vouch for, per device model, for announces that leave them out. */
   announceDefaults?: AnnounceDefaults;
-  /** Commits what has been applied so far (readings, states); awaited before a QoS 1 telemetry message is acknowledged. */
+  /** Commits what has been applied so far (readings, states); awaited before a QoS 1 telemetry message is acknowledged. Rejects when that failed. */
   commit(): Promise<void>;
 }
 
@@ -56,7 +56,7 @@ export class NativeProtocol {
       const handler = (m: MqttMessage): void | Promise<void> => {
         counted.value++;
         const applied = this.receive(kind, m);
-        if (kind === 'telemetry' && m.qos > 0) return applied ? applied.then(this.deps.commit) : this.deps.commit();
+        if (kind === 'telemetry' && m.qos > 0) return (applied ? applied.then(this.deps.commit) : this.deps.commit()).catch((error: unknown) => this.notCommitted(m.topic, error));
         return applied;
       };
       this.unsubscribes.push(await take(`hearth/+/${kind}`, handler));
@@ -88,6 +88,13 @@ export class NativeProtocol {
       if (kind === 'telemetry') return this.telemetry(deviceId, message);
       return this.status(deviceId, message);
     });
+  }
+
+  /** The readings of a QoS 1 message could not be committed: no PUBACK, so the device sends it again (they stay queued here too). */
+  private notCommitted(topic: string, error: unknown): never {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.rejections.reject(topic, 'not_committed', `not acknowledged, the device will send it again: ${reason}`);
+    throw new NotAcknowledged(reason);
   }
 
   private failed(topic: string, error: unknown): void {

@@ -11,6 +11,14 @@ export interface MqttMessage {
 
 export type MqttHandler = (message: MqttMessage) => void | Promise<void>;
 
+/**
+ * Thrown (or rejected with) by an intercepting handler that could not make a
+ * QoS 1 message durable: the embedded broker then withholds the PUBACK and
+ * closes the client's connection, so the client sends the message again.
+ * Any other handler error is only logged, and the message acknowledged.
+ */
+export class NotAcknowledged extends Error {}
+
 export interface PublishOptions {
   qos?: 0 | 1 | 2;
   retain?: boolean;
