@@ -78,7 +78,7 @@ describe('durable ingest', () => {
       // Another connection holds the write lock: the hub's commit waits out its 5 s busy timeout and fails.
       const blocker = new Database(file);
       blocker.exec('BEGIN IMMEDIATE');
-      const dropped = new Promise((resolve) => device.once('close', resolve));
+      const dropped = new Promise<void>((resolve) => device.once('close', () => resolve()));
       const ts = Date.now() - 1000;
       let acknowledged = false;
       const acked = device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: 42 }), { qos: 1 }).then(() => (acknowledged = true));

@@ -12,7 +12,7 @@ describe('QuestDB backend, server unreachable', () => {
     const device = await connectDevice(hub.mqttUrl, 'probe');
     await announce(device, 'probe', [{ key: 't', kind: 'sensor', unit: '°C' }]);
     // Not acknowledged, as its reading cannot be committed: the hub closes the connection, so firmware would send it again.
-    const closed = new Promise((resolve) => device.once('close', resolve));
+    const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
     void device.publishAsync('hearth/probe/telemetry', JSON.stringify({ t: 20.5 }), { qos: 1 }).catch(() => undefined);
     await closed;
     device.end(true);
