@@ -16,6 +16,7 @@ import { startSimulation, type SimulateArgs } from '../core/simulate/cli-simulat
 import { shellyIdentity } from '../core/simulate/shelly-device.ts';
 import type { Simulation } from '../core/simulate/simulator.ts';
 import { eventually, SECURE_BASE_CONFIG, startHub, tempDir, type TestHub } from './support/hub.ts';
+import { PICO_ANNOUNCED_ENTITIES } from './support/pico-announce.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'hearth.js');
@@ -155,12 +156,7 @@ describe('hearth simulate: Pico W ultrasonic', () => {
       manufacturer: 'Hearth',
       sw: '1.1.0',
       offline_after: 900,
-      entities: [
-        { key: 'distance', kind: 'sensor', name: 'Distance', unit: 'cm', device_class: 'distance', state_class: 'measurement' },
-        { key: 'baseline', kind: 'sensor', name: 'Baseline', unit: 'cm', device_class: 'distance', state_class: 'measurement' },
-        { key: 'rssi', kind: 'sensor', name: 'Wi-Fi signal', unit: 'dBm', device_class: 'signal_strength', state_class: 'measurement' },
-        { key: 'threshold', kind: 'number', name: 'Trigger threshold', unit: 'cm' },
-      ],
+      entities: PICO_ANNOUNCED_ENTITIES,
     });
     // Announce and status are retained: a client subscribing later still gets them.
     const late = await mqtt.connectAsync(hub.mqttUrl, { clientId: 'late', reconnectPeriod: 0 });

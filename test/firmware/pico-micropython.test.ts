@@ -9,6 +9,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { secretsFile } from '../../core/auth/device-snippets.ts';
 import { loadFirmware } from '../../firmware/pico-ultrasonic/tests/micropython/load-firmware.ts';
+import { PICO_ANNOUNCED_ENTITIES } from '../support/pico-announce.ts';
 
 const PASSWORD = 's3cr3t-Pa55word-0123456789abcdef';
 const SECRETS = secretsFile('pico', { deviceId: 'garage', password: PASSWORD, host: '192.0.2.5', port: 1883 })!;
@@ -130,12 +131,7 @@ describe('Pico W ultrasonic firmware on MicroPython-wasm', () => {
       manufacturer: 'Hearth',
       sw: py.value('payloads.VERSION'),
       offline_after: 900,
-      entities: [
-        { key: 'distance', kind: 'sensor', name: 'Distance', unit: 'cm', device_class: 'distance', state_class: 'measurement' },
-        { key: 'baseline', kind: 'sensor', name: 'Baseline', unit: 'cm', device_class: 'distance', state_class: 'measurement' },
-        { key: 'rssi', kind: 'sensor', name: 'Wi-Fi signal', unit: 'dBm', device_class: 'signal_strength', state_class: 'measurement' },
-        { key: 'threshold', kind: 'number', name: 'Trigger threshold', unit: 'cm' },
-      ],
+      entities: PICO_ANNOUNCED_ENTITIES,
     });
     expect(JSON.parse(wire('payloads.announce("garage", None, 60)'))).not.toHaveProperty('name');
     expect(JSON.parse(wire('payloads.ack("c1", value=35)'))).toStrictEqual({ id: 'c1', ok: true, value: 35 });
