@@ -4,6 +4,7 @@ import { Aedes, type AedesPublishPacket, type AuthenticateError, type AuthorizeP
 import type { Logger } from 'pino';
 import type { BrokerAccess, ClientIdentity } from './device-access.ts';
 import { filterLevels, levelsMatch } from './external-topic.ts';
+import { TopicMemo } from './topic-memo.ts';
 import { TopicRouter } from './topic-router.ts';
 import { NotAcknowledged, type MqttHandler, type MqttHealth, type MqttMessage, type MqttTransport, type PublishOptions } from './transport.ts';
 
@@ -14,9 +15,6 @@ export interface EmbeddedBrokerOptions {
   /** who may connect, publish and subscribe; without it, everyone may do everything (tests of the broker alone) */
   access?: BrokerAccess;
 }
-
-/** Distinct topics whose matching interceptors are remembered (1,000 devices × 3 native topics fit many times over). */
-const MATCHED_TOPICS_KEPT = 20_000;
 
 interface Interceptor {
   filter: string;
@@ -32,13 +30,11 @@ interface Interceptor {
 export class EmbeddedBroker implements MqttTransport {
   /** Replaced, never changed in place, so a message being handled keeps the list it started with. */
   private interceptors: readonly Interceptor[] = [];
-  /**
-   * The interceptors each topic matches, so a device's messages are matched
-   * once rather than split and compared per message. Emptied when the
-   * interceptors change, and when it outgrows MATCHED_TOPICS_KEPT (topics are
-   * chosen by clients).
-   */
-  private matched = new Map<string, readonly Interceptor[]>();
+  /** The interceptors each topic matches: a device's messages are matched once, not split and compared per message. */
+  private readonly matched = new TopicMemo((topic) => {
+    const levels = topic.split('/');
+    return this.interceptors.filter((i) => levelsMatch(i.levels, levels));
+  });
   private readonly identities = new WeakMap<Client, ClientIdentity>();
   /** Clients logged in with the pairing key, by the device id they pair as. */
   private readonly pairing = new Map<string, Set<Client>>();
@@ -122,17 +118,7 @@ export class EmbeddedBroker implements MqttTransport {
 
   private setInterceptors(interceptors: readonly Interceptor[]): void {
     this.interceptors = interceptors;
-    this.matched = new Map();
-  }
-
-  private interceptorsFor(topic: string): readonly Interceptor[] {
-    let matching = this.matched.get(topic);
-    if (matching) return matching;
-    const levels = topic.split('/');
-    matching = this.interceptors.filter((i) => levelsMatch(i.levels, levels));
-    if (this.matched.size >= MATCHED_TOPICS_KEPT) this.matched = new Map();
-    this.matched.set(topic, matching);
-    return matching;
+    this.matched.forget();
   }
 
   /**
@@ -143,7 +129,7 @@ export class EmbeddedBroker implements MqttTransport {
    * (refusing it would disconnect the device).
    */
   private runInterceptors(packet: AedesPublishPacket): NotAcknowledged | undefined | Promise<NotAcknowledged | undefined> {
-    const interceptors = this.interceptorsFor(packet.topic);
+    const interceptors = this.matched.get(packet.topic);
     if (interceptors.length === 0) return undefined;
     const message = asMessage(packet);
     let refusal: NotAcknowledged | undefined;

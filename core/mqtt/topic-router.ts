@@ -1,4 +1,5 @@
 import { Qlobber } from 'qlobber';
+import { TopicMemo } from './topic-memo.ts';
 
 /** What aedes routes: a publish packet (mqemitter's message). */
 export interface RoutedMessage {
@@ -7,9 +8,6 @@ export interface RoutedMessage {
 
 type Notify = (message: RoutedMessage, done: () => void) => void;
 type Emitted = (error?: Error) => void;
-
-/** Distinct topics whose subscribers are remembered (topics are chosen by clients, so the memory is bounded). */
-const ROUTES_KEPT = 20_000;
 
 /**
  * The embedded broker's message router (aedes's `mq` option), with the
@@ -28,8 +26,7 @@ const ROUTES_KEPT = 20_000;
  */
 export class TopicRouter {
   private readonly trie = new Qlobber<Notify>({ separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true });
-  /** Replaced, never emptied in place: a delivery under way keeps the list it started with. */
-  private routes = new Map<string, readonly Notify[]>();
+  private readonly routes = new TopicMemo<readonly Notify[]>((topic) => this.trie.match(topic));
   private readonly waiting: Array<{ message: RoutedMessage; emitted: Emitted }> = [];
   private unfinished = 0;
   private closed = false;
@@ -38,7 +35,7 @@ export class TopicRouter {
 
   on(topic: string, notify: Notify, done?: () => void): this {
     this.trie.add(topic, notify);
-    this.routes = new Map();
+    this.routes.forget();
     if (done) setImmediate(done);
     return this;
   }
@@ -46,7 +43,7 @@ export class TopicRouter {
   removeListener(topic: string, notify: Notify, done?: () => void): this {
     setImmediate(() => {
       this.trie.remove(topic, notify);
-      this.routes = new Map();
+      this.routes.forget();
       done?.();
     });
     return this;
@@ -68,18 +65,8 @@ export class TopicRouter {
     return this;
   }
 
-  private subscribers(topic: string): readonly Notify[] {
-    let found = this.routes.get(topic);
-    if (!found) {
-      found = this.trie.match(topic);
-      if (this.routes.size >= ROUTES_KEPT) this.routes = new Map();
-      this.routes.set(topic, found);
-    }
-    return found;
-  }
-
   private deliver(message: RoutedMessage, emitted: Emitted): void {
-    const subscribers = this.subscribers(message.topic);
+    const subscribers = this.routes.get(message.topic);
     this.unfinished++;
     let left = subscribers.length;
     if (left === 0) return this.finished(emitted);
