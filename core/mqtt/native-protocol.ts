@@ -10,6 +10,7 @@ import {
   telemetryRecord,
   telemetryRecords,
 } from './native-payloads.ts';
+import { TelemetryFields } from './telemetry-fields.ts';
 import type { AnnounceDefaults } from './announce-defaults.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { Rejections } from './rejections.ts';
@@ -38,6 +39,8 @@ export class NativeProtocol {
   private readonly unsubscribes: Array<() => Promise<void>> = [];
   private readonly queue = new KeyedQueue((error, topic) => this.failed(topic, error));
   private readonly rejections: Rejections;
+  /** Filled and applied by one message at a time (telemetry is applied synchronously), so one will do. */
+  private readonly fields = new TelemetryFields();
 
   constructor(private readonly deps: NativeProtocolDeps) {
     this.rejections = new Rejections(deps.log, deps.metrics);
@@ -141,18 +144,22 @@ export class NativeProtocol {
     const device = devices.get(deviceId);
     if (!device || device.plugin !== NATIVE_PLUGIN) this.unknownDevice(deviceId);
     const now = Date.now();
-    const json = parseJson(message.payload);
-    // One object is the common case: no array made for it (every message passes here).
+    const { fields } = this;
     let latest = 0;
-    if (!Array.isArray(json)) latest = this.record(deviceId, message.topic, telemetryRecord(json), now);
-    else for (const record of telemetryRecords(json)) latest = Math.max(latest, this.record(deviceId, message.topic, record, now));
+    // One flat object is the common case: read from the bytes, no JSON.parse and no array made for it.
+    if (fields.readFlat(message.payload)) latest = this.record(deviceId, message.topic, fields, now);
+    else {
+      const json = parseJson(message.payload);
+      if (!Array.isArray(json)) latest = this.record(deviceId, message.topic, fields.fromObject(telemetryRecord(json)), now);
+      else for (const record of telemetryRecords(json)) latest = Math.max(latest, this.record(deviceId, message.topic, fields.fromObject(record), now));
+    }
     if (latest === 0) return;
     devices.touch(deviceId, Math.min(latest, now));
     if (device.online !== true) return devices.setOnline(deviceId, true, now);
   }
 
   /** Applies one telemetry record; returns its time, or 0 when its time was refused. */
-  private record(deviceId: string, topic: string, record: Record<string, unknown>, now: number): number {
+  private record(deviceId: string, topic: string, record: TelemetryFields, now: number): number {
     const { entities, states } = this.deps;
     let ts: number;
     try {
@@ -161,10 +168,9 @@ export class NativeProtocol {
       this.failed(topic, error);
       return 0;
     }
-    // for…in: no [key, value] array per field on the hot path (JSON.parse makes only own, plain keys).
-    for (const key in record) {
-      if (key === 'ts') continue;
-      const raw = record[key];
+    for (let i = 0; i < record.length; i++) {
+      const key = record.keys[i]!;
+      const raw = record.values[i];
       try {
         if (isInformational(deviceId, key, raw)) continue;
       } catch (error) {
