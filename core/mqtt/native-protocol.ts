@@ -13,6 +13,7 @@ import {
 import { TelemetryFields } from './telemetry-fields.ts';
 import type { AnnounceDefaults } from './announce-defaults.ts';
 import { KeyedQueue } from './keyed-queue.ts';
+import { TopicMemo } from './topic-memo.ts';
 import { Rejections } from './rejections.ts';
 import type { MqttProtocolDeps } from './protocol-deps.ts';
 import { NotAcknowledged, type MqttMessage } from './transport.ts';
@@ -29,6 +30,12 @@ export interface NativeProtocolDeps extends MqttProtocolDeps {
 
 type TopicKind = 'announce' | 'telemetry' | 'status';
 
+/** `hearth/<id>/<kind>`: the level between the first two slashes. */
+function topicDeviceId(topic: string): string {
+  const start = topic.indexOf('/') + 1;
+  return topic.slice(start, topic.indexOf('/', start));
+}
+
 /**
  * The native `hearth/<device_id>/{announce,telemetry,status}` protocol.
  * Messages of one device are applied strictly in order (an announce that is
@@ -41,6 +48,11 @@ export class NativeProtocol {
   private readonly rejections: Rejections;
   /** Filled and applied by one message at a time (telemetry is applied synchronously), so one will do. */
   private readonly fields = new TelemetryFields();
+  /** Each topic's device id, or null when it is not one: read once per topic, and the same string every time, so the lookups by it need not hash it again. */
+  private readonly deviceIds = new TopicMemo((topic) => {
+    const deviceId = topicDeviceId(topic);
+    return DEVICE_ID_PATTERN.test(deviceId) ? deviceId : null;
+  });
 
   constructor(private readonly deps: NativeProtocolDeps) {
     this.rejections = new Rejections(deps.log, deps.metrics);
@@ -77,11 +89,9 @@ export class NativeProtocol {
    * already (telemetry, usually), else a promise of it. A rejection is applied too.
    */
   private receive(kind: TopicKind, message: MqttMessage): Promise<void> | undefined {
-    // `hearth/<id>/<kind>`: the level between the first two slashes (no split: every message passes here).
-    const start = message.topic.indexOf('/') + 1;
-    const deviceId = message.topic.slice(start, message.topic.indexOf('/', start));
-    if (!DEVICE_ID_PATTERN.test(deviceId)) {
-      this.rejections.reject(message.topic, 'invalid_topic', `device id "${deviceId}" must be 1-64 letters, digits, "_" or "-"`);
+    const deviceId = this.deviceIds.get(message.topic);
+    if (deviceId === null) {
+      this.rejections.reject(message.topic, 'invalid_topic', `device id "${topicDeviceId(message.topic)}" must be 1-64 letters, digits, "_" or "-"`);
       return undefined;
     }
     // A retained topic being cleared: nothing to apply.

@@ -19,6 +19,7 @@ export class TelemetryFields {
   length = 0;
   readonly keys: string[] = [];
   readonly values: unknown[] = [];
+  private readonly recentKeys: Array<string | undefined> = new Array<string | undefined>(KEYS_KEPT);
 
   /** The fields of a record JSON.parse made (the general path). */
   fromObject(record: Record<string, unknown>): this {
@@ -58,7 +59,7 @@ export class TelemetryFields {
       }
       // An array-index key comes first in for…in whatever its place in the text: left to JSON.parse.
       if (i >= end || i === keyStart || allDigits) return false;
-      const key = payload.toString('latin1', keyStart, i);
+      const key = this.keyOf(payload, keyStart, i);
       i = skipSpace(payload, i + 1, end);
       if (payload[i++] !== COLON) return false;
       i = skipSpace(payload, i, end);
@@ -70,6 +71,25 @@ export class TelemetryFields {
       if (c !== COMMA) return false;
       i = skipSpace(payload, i, end);
     }
+  }
+
+  /**
+   * The key's string: the one made for an earlier message when the bytes are
+   * the same (a device sends the same few keys every time). Same string, same
+   * cached hash: the lookups by key that follow need not hash it again.
+   */
+  private keyOf(payload: Buffer, start: number, end: number): string {
+    const length = end - start;
+    const slot = (length * 31 + payload[start]! * 7 + payload[end - 1]!) & (KEYS_KEPT - 1);
+    const known = this.recentKeys[slot];
+    if (known !== undefined && known.length === length) {
+      let k = 0;
+      while (k < length && known.charCodeAt(k) === payload[start + k]) k++;
+      if (k === length) return known;
+    }
+    const key = payload.toString('latin1', start, end);
+    this.recentKeys[slot] = key;
+    return key;
   }
 
   private add(key: string, value: unknown): void {
@@ -136,6 +156,8 @@ let scanned: number | boolean | null = null;
 const MAX_EXACT_DIGITS = 15;
 const MAX_EXACT_DECIMALS = 22;
 const POWERS_OF_TEN = Array.from({ length: MAX_EXACT_DECIMALS + 1 }, (_, k) => 10 ** k);
+/** Keys remembered by `keyOf` (a power of two), in slots by length and first and last byte. */
+const KEYS_KEPT = 256;
 /** More fields than any sensor sends: such a payload goes to JSON.parse (and the duplicate check stays short). */
 const MAX_FLAT_FIELDS = 64;
 

@@ -2,10 +2,10 @@
 const TOPICS_KEPT = 20_000;
 
 /**
- * What a topic matches (interceptors, subscribers), worked out once per topic
- * rather than per message, and forgotten whenever what it is matched against
- * changes. Forgetting replaces the map, so a delivery under way keeps what it
- * was given.
+ * What a topic matches (interceptors, subscribers) or names (a device id),
+ * worked out once per topic rather than per message, and forgotten whenever
+ * what it is matched against changes. Forgetting replaces the map, so a
+ * delivery under way keeps what it was given.
  */
 export class TopicMemo<T> {
   private known = new Map<string, T>();
