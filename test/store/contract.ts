@@ -204,6 +204,25 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       expect(await store.hourlyIncrease(2, T0, T0)).toEqual([{ ts: T0, increase: 2 }]);
     });
 
+    it('keeps each entity apart when many arrive interleaved in one batch, as devices send them', async () => {
+      const { store } = await fresh();
+      const ENTITIES = 40;
+      // Entity ids spread out (as a registry's are after deletions), each with its own values; entity 101 is a meter.
+      const ids = Array.from({ length: ENTITIES }, (_, e) => 100 + e * 3);
+      for (let s = 0; s < 30; s++) {
+        for (const [e, id] of ids.entries()) store.append({ entity: id, ts: T0 + s * 1000, value: id === 100 ? s * 2 : e * 1000 + s });
+        // A device re-sending its last reading: stored once.
+        if (s % 10 === 9) store.append({ entity: ids[5]!, ts: T0 + s * 1000, value: 5 * 1000 + s });
+      }
+      await store.flush();
+      for (const [e, id] of ids.entries()) {
+        const history = await store.history({ entity: id, from: T0, to: T0 + MIN, points: 100 });
+        expect(history.points.map((p) => p.last), `entity ${id}`).toEqual(Array.from({ length: 30 }, (_, s) => (id === 100 ? s * 2 : e * 1000 + s)));
+      }
+      expect(await store.hourlyIncrease(100, T0, T0)).toEqual([{ ts: T0, increase: 58 }]);
+      expect((await store.history({ entity: ids[5]!, from: T0, to: T0 + HOUR - 1, points: 2, step: HOUR })).points[0]?.count).toBe(30);
+    });
+
     it('answers hourly increases of a counter, counting a meter reset from zero', async () => {
       const { store } = await fresh();
       const meter = (at: number, value: number) => store.append({ entity: 5, ts: T0 + at, value });
