@@ -4,17 +4,20 @@
  * broker's event loop. Driven over IPC: connect, flood, pace, disconnect.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { deviceId, wallMs, type DeviceCommand, type DeviceReply } from './ingest-protocol.ts';
+import { deviceId, wallMs, type DeviceCommand, type DeviceGroup, type DeviceReply } from './ingest-protocol.ts';
 
-let clients: MqttClient[] = [];
+const groups = new Map<DeviceGroup, MqttClient[]>();
+const group = (name: DeviceGroup) => groups.get(name) ?? [];
 const reply = (message: DeviceReply) => process.send!(message);
 const cpuMs = (start: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(start);
   return Math.round((used.user + used.system) / 1000);
 };
 
-async function connect(url: string, devices: number, switches: number): Promise<void> {
+async function connect(name: DeviceGroup, url: string, devices: number, switches: number): Promise<void> {
   const started = performance.now();
+  const clients: MqttClient[] = [];
+  groups.set(name, clients);
   const ids = Array.from({ length: devices }, (_, i) => deviceId(i));
   for (let i = 0; i < ids.length; i += 100) {
     const batch = await Promise.all(
@@ -45,7 +48,7 @@ async function connect(url: string, devices: number, switches: number): Promise<
 }
 
 /** Every device publishes as fast as its connection takes it: QoS 0 up to the socket's backpressure, QoS 1 one message in flight per device. */
-async function flood(qos: 0 | 1, ms: number): Promise<void> {
+async function flood(clients: MqttClient[], qos: 0 | 1, ms: number): Promise<void> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   const end = started + ms;
@@ -81,7 +84,7 @@ async function flood(qos: 0 | 1, ms: number): Promise<void> {
 }
 
 /** `rate` messages/s in all, round-robin over the devices; each value is its publish time (wall ms), so the receiver knows the latency. */
-async function pace(qos: 0 | 1, rate: number, ms: number): Promise<void> {
+async function pace(clients: MqttClient[], qos: 0 | 1, rate: number, ms: number): Promise<void> {
   const cpu = process.cpuUsage();
   const started = performance.now();
   let sent = 0;
@@ -92,7 +95,7 @@ async function pace(qos: 0 | 1, rate: number, ms: number): Promise<void> {
       const due = Math.min(Math.floor((elapsed * rate) / 1000), Math.floor((ms * rate) / 1000));
       while (sent < due) {
         const i = next++ % clients.length;
-        client(i).publish(`hearth/${deviceId(i)}/telemetry`, `{"temperature":${wallMs().toFixed(3)}}`, { qos });
+        clients[i]!.publish(`hearth/${deviceId(i)}/telemetry`, `{"temperature":${wallMs().toFixed(3)}}`, { qos });
         sent++;
       }
       if (elapsed >= ms) {
@@ -104,22 +107,20 @@ async function pace(qos: 0 | 1, rate: number, ms: number): Promise<void> {
   reply({ type: 'paced', sent, ms: Math.round(performance.now() - started), cpuMs: cpuMs(cpu) });
 }
 
-const client = (i: number) => clients[i]!;
-
 process.on('message', (message: DeviceCommand) => {
   const run = async () => {
     switch (message.cmd) {
       case 'connect':
-        return connect(message.url, message.devices, message.switches);
+        return connect(message.group, message.url, message.devices, message.switches);
       case 'flood':
-        return flood(message.qos, message.ms);
+        return flood(group(message.group), message.qos, message.ms);
       case 'pace':
-        return pace(message.qos, message.rate, message.ms);
+        return pace(group(message.group), message.qos, message.rate, message.ms);
       case 'clock':
         return reply({ type: 'clock', parent: message.parent, child: wallMs() });
       case 'disconnect':
-        await Promise.all(clients.map((c) => c.endAsync(true)));
-        clients = [];
+        await Promise.all([...groups.values()].flat().map((c) => c.endAsync(true)));
+        groups.clear();
         return reply({ type: 'disconnected' });
       case 'exit':
         process.exit(0);

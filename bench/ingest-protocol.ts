@@ -1,8 +1,14 @@
 /** What `bench/ingest.ts` and its device simulator (`bench/ingest-devices.ts`) say to each other over IPC. */
+/**
+ * The simulator keeps one group of devices per broker under test (`hub`,
+ * `bare`), all connected at once, so floods against the two can alternate.
+ */
+export type DeviceGroup = 'hub' | 'bare';
+
 export type DeviceCommand =
-  | { cmd: 'connect'; url: string; devices: number; switches: number }
-  | { cmd: 'flood'; qos: 0 | 1; ms: number }
-  | { cmd: 'pace'; qos: 0 | 1; rate: number; ms: number }
+  | { cmd: 'connect'; group: DeviceGroup; url: string; devices: number; switches: number }
+  | { cmd: 'flood'; group: DeviceGroup; qos: 0 | 1; ms: number }
+  | { cmd: 'pace'; group: DeviceGroup; qos: 0 | 1; rate: number; ms: number }
   | { cmd: 'clock'; parent: number }
   | { cmd: 'disconnect' }
   | { cmd: 'exit' };
