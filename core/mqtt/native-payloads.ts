@@ -135,7 +135,7 @@ export function telemetryRecords(json: unknown): Array<Record<string, unknown>> 
 }
 
 /** One record of a telemetry payload (`index` within an array). */
-export function telemetryRecord(json: unknown, index?: number): Record<string, unknown> {
+function telemetryRecord(json: unknown, index?: number): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new PayloadError('invalid_payload', `telemetry${index === undefined ? '' : `[${index}]`}: expected an object`);
   }

@@ -7,7 +7,6 @@ import {
   parseStatus,
   parseTimestamp,
   PayloadError,
-  telemetryRecord,
   telemetryRecords,
 } from './native-payloads.ts';
 import { TelemetryFields } from './telemetry-fields.ts';
@@ -158,11 +157,7 @@ export class NativeProtocol {
     let latest = 0;
     // One flat object is the common case: read from the bytes, no JSON.parse and no array made for it.
     if (fields.readFlat(message.payload)) latest = this.record(deviceId, message.topic, fields, now);
-    else {
-      const json = parseJson(message.payload);
-      if (!Array.isArray(json)) latest = this.record(deviceId, message.topic, fields.fromObject(telemetryRecord(json)), now);
-      else for (const record of telemetryRecords(json)) latest = Math.max(latest, this.record(deviceId, message.topic, fields.fromObject(record), now));
-    }
+    else for (const record of telemetryRecords(parseJson(message.payload))) latest = Math.max(latest, this.record(deviceId, message.topic, fields.fromObject(record), now));
     if (latest === 0) return;
     devices.touch(deviceId, Math.min(latest, now));
     if (device.online !== true) return devices.setOnline(deviceId, true, now);

@@ -20,11 +20,12 @@ export class TelemetryFields {
   readonly keys: string[] = [];
   readonly values: unknown[] = [];
   private readonly recentKeys: Array<string | undefined> = new Array<string | undefined>(KEYS_KEPT);
+  /** The value `readValue` read last (a field, not a tuple per value). */
+  private scanned: number | boolean | null = null;
 
   /** The fields of a record JSON.parse made (the general path). */
   fromObject(record: Record<string, unknown>): this {
-    this.length = 0;
-    this.ts = undefined;
+    this.clear();
     // for…in: no [key, value] array per field (JSON.parse makes only own, plain keys).
     for (const key in record) this.add(key, record[key]);
     return this;
@@ -32,12 +33,15 @@ export class TelemetryFields {
 
   /** Reads the payload when it is one flat object of numbers, booleans and nulls; false (and nothing read) otherwise. */
   readFlat(payload: Buffer): boolean {
-    this.length = 0;
-    this.ts = undefined;
+    this.clear();
     if (this.scan(payload)) return true;
+    this.clear();
+    return false;
+  }
+
+  private clear(): void {
     this.length = 0;
     this.ts = undefined;
-    return false;
   }
 
   private scan(payload: Buffer): boolean {
@@ -64,7 +68,7 @@ export class TelemetryFields {
       if (payload[i++] !== COLON) return false;
       i = skipSpace(payload, i, end);
       const valueEnd = this.readValue(payload, i, end);
-      if (valueEnd < 0 || !this.addOnce(key, scanned)) return false;
+      if (valueEnd < 0 || !this.addOnce(key, this.scanned)) return false;
       i = skipSpace(payload, valueEnd, end);
       const c = payload[i++];
       if (c === CLOSE_BRACE) return skipSpace(payload, i, end) === end;
@@ -114,14 +118,14 @@ export class TelemetryFields {
     return true;
   }
 
-  /** Reads a number, true, false or null at `i` into `scanned`; the index after it, or -1. */
+  /** Reads a number, true, false or null at `start` into `scanned`; the index after it, or -1. */
   private readValue(b: Buffer, start: number, end: number): number {
     let i = start;
     const c = b[i];
     if (c === LETTER_T || c === LETTER_F || c === LETTER_N) {
       const word = c === LETTER_T ? TRUE : c === LETTER_F ? FALSE : NULL;
       for (let k = 0; k < word.length; k++) if (b[i + k] !== word[k]) return -1;
-      scanned = c === LETTER_T ? true : c === LETTER_F ? false : null;
+      this.scanned = c === LETTER_T ? true : c === LETTER_F ? false : null;
       return i + word.length;
     }
     const negative = c === MINUS;
@@ -144,13 +148,10 @@ export class TelemetryFields {
     if (next === LETTER_E || next === LETTER_UPPER_E || digits > MAX_EXACT_DIGITS || decimals > MAX_EXACT_DECIMALS) return -1;
     // Both operands are exact doubles and one division rounds once: the correctly rounded value, as JSON.parse's.
     const magnitude = decimals === 0 ? mantissa : mantissa / POWERS_OF_TEN[decimals]!;
-    scanned = negative ? -magnitude : magnitude;
+    this.scanned = negative ? -magnitude : magnitude;
     return i;
   }
 }
-
-/** The value `readValue` read last (module state, not a tuple per field). */
-let scanned: number | boolean | null = null;
 
 /** Up to 15 digits the mantissa is an exact integer; 10^22 is the largest exact power of ten. */
 const MAX_EXACT_DIGITS = 15;

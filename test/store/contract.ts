@@ -207,7 +207,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
     it('keeps each entity apart when many arrive interleaved in one batch, as devices send them', async () => {
       const { store } = await fresh();
       const ENTITIES = 40;
-      // Entity ids spread out (as a registry's are after deletions), each with its own values; entity 101 is a meter.
+      // Entity ids spread out (as a registry's are after deletions), each with its own values; entity 100 is a meter.
       const ids = Array.from({ length: ENTITIES }, (_, e) => 100 + e * 3);
       for (let s = 0; s < 30; s++) {
         for (const [e, id] of ids.entries()) store.append({ entity: id, ts: T0 + s * 1000, value: id === 100 ? s * 2 : e * 1000 + s });

@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { TelemetryFields } from '../../core/mqtt/telemetry-fields.ts';
 
-/** The fields as JSON.parse gives them (the general path), as plain data. */
-function parsed(text: string) {
-  const fields = new TelemetryFields().fromObject(JSON.parse(text) as Record<string, unknown>);
-  return { ts: fields.ts, keys: fields.keys.slice(0, fields.length), values: fields.values.slice(0, fields.length) };
-}
+/** The fields as plain data (the arrays are reused from record to record). */
+const snapshot = (fields: TelemetryFields) => ({ ts: fields.ts, keys: fields.keys.slice(0, fields.length), values: fields.values.slice(0, fields.length) });
+
+/** The fields as JSON.parse gives them (the general path). */
+const parsed = (text: string) => snapshot(new TelemetryFields().fromObject(JSON.parse(text) as Record<string, unknown>));
 
 /** The fields read from the bytes, or undefined when the fast path declined. */
 function flat(text: string | Buffer) {
   const fields = new TelemetryFields();
-  if (!fields.readFlat(Buffer.isBuffer(text) ? text : Buffer.from(text))) return undefined;
-  return { ts: fields.ts, keys: fields.keys.slice(0, fields.length), values: fields.values.slice(0, fields.length) };
+  return fields.readFlat(Buffer.isBuffer(text) ? text : Buffer.from(text)) ? snapshot(fields) : undefined;
 }
 
 function jsonParses(text: string): boolean {
