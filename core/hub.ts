@@ -45,6 +45,7 @@ import { DeviceApprovals } from './registry/device-approvals.ts';
 import { DeviceRegistry } from './registry/devices.ts';
 import { EntityRegistry } from './registry/entities.ts';
 import { RoomRegistry } from './registry/rooms.ts';
+import { restoreStates } from './states/restore-states.ts';
 import { StateMachine } from './states/state-machine.ts';
 import { EventLog } from './store/event-log.ts';
 import { groupCommit } from './store/group-commit.ts';
@@ -254,6 +255,7 @@ export class Hub {
     this.closers.push(() => this.store.close());
     this.states = new StateMachine(db, this.entities, this.bus, (entity, ts, value) => this.store.append({ entity, ts, value }));
     await this.states.load();
+    await restoreStates(this.states, this.store, log);
     const persist = async () => {
       await this.states.flush();
       await this.devices.flushLastSeen();
@@ -284,9 +286,9 @@ export class Hub {
       this.broker = this.embedded;
     }
     this.closers.push(() => this.broker.close());
-    // Both at once: the readings commit in the writer thread while the states are written here.
+    // The states restore from the readings after a crash, but for text and attributes: those are written here meanwhile.
     const commit = groupCommit(async () => {
-      await Promise.all([this.store.flush(), this.states.flush()]);
+      await Promise.all([this.store.flush(), this.states.flushUnrecoverable()]);
       // flush() keeps a batch that failed and retries it later; the messages waiting for this commit must not be acknowledged.
       const { status, error } = this.store.health();
       if (status === 'error') throw new Error(`readings not committed: ${error}`);

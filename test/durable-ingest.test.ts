@@ -39,7 +39,12 @@ describe('durable ingest', () => {
     child = started.child;
     const device = await connectDevice(`mqtt://127.0.0.1:${started.mqttPort}`, 'meter');
     device.on('error', () => undefined);
-    await announce(device, 'meter', [{ key: 'power', kind: 'sensor', unit: 'W' }]);
+    await announce(device, 'meter', [
+      { key: 'power', kind: 'sensor', unit: 'W' },
+      { key: 'mode', kind: 'sensor' },
+    ]);
+    // Text is not in the time series: its state must be written before the acknowledgement.
+    const modeAt = (i: number) => (i % 2 === 0 ? 'eco' : 'boost');
 
     const t0 = Date.now() - 3_600_000;
     const acknowledged: number[] = [];
@@ -48,7 +53,7 @@ describe('durable ingest', () => {
     for (let i = 0; i < 100_000 && child.exitCode === null && child.signalCode === null; i++) {
       const ts = t0 + i * 10;
       const acked = await Promise.race([
-        device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: i }), { qos: 1 }).then(() => true),
+        device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: i, mode: modeAt(i) }), { qos: 1 }).then(() => true),
         exited.then(() => false),
       ]).catch(() => false);
       if (!acked) break;
@@ -65,6 +70,14 @@ describe('durable ingest', () => {
     expect(body.resolution).toBe('raw');
     const stored = new Set(body.points.map((p: { ts: string }) => Date.parse(p.ts)));
     expect(acknowledged.filter((ts) => !stored.has(ts))).toEqual([]);
+    // The state too: the 1 s timer may not have written it since, but the start brings it up to the latest committed reading.
+    const { body: state } = await hub.get('/api/states/sensor.meter_power');
+    expect(state.state).toBeGreaterThanOrEqual(acknowledged.length - 1);
+    expect(Date.parse(state.last_updated)).toBe(t0 + state.state * 10);
+    const { body: mode } = await hub.get('/api/states/sensor.meter_mode');
+    const modeIndex = (Date.parse(mode.last_updated) - t0) / 10;
+    expect(modeIndex).toBeGreaterThanOrEqual(acknowledged.length - 1);
+    expect(mode.state).toBe(modeAt(modeIndex));
   });
 
   it('does not acknowledge a QoS 1 message whose readings could not be committed: the device sends it again', async () => {

@@ -3,9 +3,16 @@ import { sql, type Kysely } from 'kysely';
 import type { EventBus } from '../events/bus.ts';
 import type { RegistryTables } from '../db/tables.ts';
 import type { EntityRegistry } from '../registry/entities.ts';
-import { numericValue, type State, type StateValue } from './state.ts';
+import { isRecoverable, numericValue, stateFromReading, type State, type StateValue } from './state.ts';
 
 export type Recorder = (entity: number, ts: number, value: number) => void;
+
+/** An entity's latest reading in the time series (entity by its integer id). */
+export interface LatestReading {
+  entity: number;
+  ts: number;
+  value: number;
+}
 
 export interface SetStateOptions {
   attributes?: Record<string, unknown>;
@@ -22,10 +29,19 @@ export type SetResult = 'changed' | 'unchanged' | 'stale';
  * all of them; `state_changed` fires only when value or attributes really
  * change, and a measurement older than the current state never replaces it
  * (a device flushing its offline queue must not turn the clock back).
+ *
+ * The stored states trail the time series: a numeric or on/off state is
+ * written on the next timer flush, and after a crash `restore` brings it up
+ * to the latest committed reading. What no reading can give back (text,
+ * attributes) is `unrecoverable` until written, and a commit that promises
+ * durability (a QoS 1 acknowledgement) writes it with `flushUnrecoverable`.
  */
 export class StateMachine {
   private readonly states = new Map<string, State>();
+  /** changed since the last write */
   private readonly dirty = new Set<string>();
+  /** the part of `dirty` that a crash would lose: no reading can restore it */
+  private readonly unrecoverable = new Set<string>();
 
   constructor(
     private readonly db: Kysely<RegistryTables>,
@@ -73,7 +89,9 @@ export class StateMachine {
     // A copy, so a caller reusing its object cannot change the state behind our back.
     const attributes = options.attributes ? structuredClone(options.attributes) : (old?.attributes ?? {});
     const valueChanged = !old || old.state !== value;
-    if (!valueChanged && isDeepStrictEqual(old.attributes, attributes)) return 'unchanged';
+    // Without new attributes they are the old ones: nothing to compare on every reading.
+    const attributesChanged = options.attributes !== undefined && (old ? !isDeepStrictEqual(old.attributes, attributes) : Object.keys(attributes).length > 0);
+    if (!valueChanged && !attributesChanged) return 'unchanged';
 
     const next: State = {
       entity_id: entityId,
@@ -84,6 +102,7 @@ export class StateMachine {
     };
     this.states.set(entityId, next);
     this.dirty.add(entityId);
+    if (attributesChanged || !isRecoverable(entity.kind, value)) this.unrecoverable.add(entityId);
     this.bus.emit('state_changed', { entity_id: entityId, old_state: old ?? null, new_state: next });
     return 'changed';
   }
@@ -93,24 +112,63 @@ export class StateMachine {
     for (const id of entityIds) {
       this.states.delete(id);
       this.dirty.delete(id);
+      this.unrecoverable.delete(id);
     }
   }
 
   /**
-   * Writes every state changed since the last flush in one statement: the rows
-   * go as one JSON parameter read back by `json_each`, so a thousand changed
-   * sensors cost one short SQL text rather than a query built per row. QoS 1
-   * ingest runs this for every group commit.
+   * After a crash: states older than their entity's latest committed reading
+   * take its value (attributes stay; last_changed moves only when the value
+   * differs from the stored one). Emits nothing: this is loading, not a change.
    */
+  restore(latest: Iterable<LatestReading>): number {
+    const byId = new Map(this.entities.list().map((e) => [e.id, e]));
+    let restored = 0;
+    for (const reading of latest) {
+      const entity = byId.get(reading.entity);
+      if (!entity) continue;
+      const stored = this.states.get(entity.entity_id);
+      if (stored && stored.last_updated >= reading.ts) continue;
+      const value = stateFromReading(entity.kind, reading.value);
+      this.states.set(entity.entity_id, {
+        entity_id: entity.entity_id,
+        state: value,
+        attributes: stored?.attributes ?? {},
+        last_changed: stored && stored.state === value ? stored.last_changed : reading.ts,
+        last_updated: reading.ts,
+      });
+      this.dirty.add(entity.entity_id);
+      restored++;
+    }
+    return restored;
+  }
+
+  /** Writes every state changed since the last write. */
   async flush(): Promise<void> {
-    if (this.dirty.size === 0) return;
+    this.unrecoverable.clear();
+    await this.write(this.dirty);
+  }
+
+  /** Writes the changed states that no reading could restore after a crash; none, usually, so no SQL at all. */
+  async flushUnrecoverable(): Promise<void> {
+    for (const id of this.unrecoverable) this.dirty.delete(id);
+    await this.write(this.unrecoverable);
+  }
+
+  /**
+   * Writes these states (and empties the set) in one statement: the rows go
+   * as one JSON parameter read back by `json_each`, so a thousand changed
+   * sensors cost one short SQL text rather than a query built per row.
+   */
+  private async write(entityIds: Set<string>): Promise<void> {
+    if (entityIds.size === 0) return;
     const rows: Array<[number, string, string, number, number]> = [];
-    for (const entityId of this.dirty) {
+    for (const entityId of entityIds) {
       const state = this.states.get(entityId);
       const entity = this.entities.get(entityId);
       if (state && entity) rows.push([entity.id, JSON.stringify(state.state), JSON.stringify(state.attributes), state.last_changed, state.last_updated]);
     }
-    this.dirty.clear();
+    entityIds.clear();
     if (rows.length === 0) return;
     // `WHERE true`: SQLite's grammar needs it to tell the upsert's ON from a join's.
     await sql`

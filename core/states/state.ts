@@ -16,3 +16,17 @@ export function numericValue(value: StateValue): number | undefined {
   if (typeof value === 'boolean') return value ? 1 : 0;
   return undefined;
 }
+
+/** Kinds whose state is on/off: a reading of theirs (1 or 0) is given back as a boolean. */
+const ON_OFF_KINDS = new Set(['binary_sensor', 'switch', 'light']);
+
+/** The state a reading stands for, given its entity's kind: the inverse of numericValue. */
+export function stateFromReading(kind: string, value: number): boolean | number {
+  return ON_OFF_KINDS.has(kind) ? value !== 0 : value;
+}
+
+/** Whether the time series can give this value back exactly (its reading, read back as stateFromReading). */
+export function isRecoverable(kind: string, value: StateValue): boolean {
+  const reading = numericValue(value);
+  return reading !== undefined && stateFromReading(kind, reading) === value;
+}

@@ -111,6 +111,11 @@ export function rawRangeSql(table: string): string {
   );
 }
 
+/** Each entity's newest reading by time (https://questdb.com/docs/query/sql/latest-on/: INT is a valid PARTITION BY column). */
+export function latestSql(table: string): string {
+  return `SELECT entity, cast(ts AS long) AS ts_us, value FROM ${checkTableName(table)} LATEST ON ts PARTITION BY entity`;
+}
+
 /** SAMPLE BY stride text for a step of whole seconds: the largest unit that divides it. */
 export function sampleStride(stepMs: number): string {
   if (!Number.isInteger(stepMs / 1000) || stepMs <= 0) throw new Error(`step ${stepMs} ms is not a whole number of seconds`);

@@ -14,6 +14,7 @@ import {
   insertParams,
   insertSql,
   isStorable,
+  latestSql,
   rawRangeSql,
   sampledRangeSql,
   selectHorizonsSql,
@@ -161,6 +162,12 @@ export class QuestDbTimeSeries implements TimeSeriesStore {
     const from = Math.max(plan.from, visibleFrom(plan.source, horizons));
     const rows = await this.query<SampledRow>(sampledRangeSql(this.table, plan.step), [q.entity, tsParam(from), tsParam(plan.to + plan.step)]);
     return { resolution: plan.source, step: plan.step, points: sampledPoints(rows) };
+  }
+
+  async latest(): Promise<Reading[]> {
+    await this.flush();
+    const rows = await this.query<RawRow & { entity: number }>(latestSql(this.table));
+    return rows.map((r) => ({ entity: Number(r.entity), ts: usToMs(r.ts_us), value: Number(r.value) }));
   }
 
   /** Computed from raw readings in time order; hours before the entity's 1-hour horizon are purged. */

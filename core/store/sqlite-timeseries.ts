@@ -72,7 +72,7 @@ export class SqliteTimeSeries implements TimeSeriesStore {
   /** the commit under way: one batch at a time, so a failed one goes back in front, in order */
   private committing: Promise<void> | undefined;
   private readonly reader: ReturnType<typeof historyReader>;
-  private readonly sql: Record<'horizons' | 'increases', Statement>;
+  private readonly sql: Record<'horizons' | 'increases' | 'latest', Statement>;
 
   private constructor(
     private readonly sqlite: SqliteHandle,
@@ -84,6 +84,10 @@ export class SqliteTimeSeries implements TimeSeriesStore {
     this.sql = {
       horizons: sqlite.prepare('SELECT raw_before AS raw, minute_before AS "1m", hour_before AS "1h" FROM series WHERE entity = ?'),
       increases: sqlite.prepare('SELECT bucket AS ts, increase FROM rollup_1h WHERE entity = ? AND bucket BETWEEN ? AND ? ORDER BY bucket'),
+      // An entity's newest hourly rollup holds its latest reading (written in the same transaction), and outlives the raw readings.
+      latest: sqlite.prepare(`
+        SELECT h.entity, h.last_ts AS ts, h.last AS value FROM series s
+        JOIN rollup_1h h ON h.entity = s.entity AND h.bucket = (SELECT max(bucket) FROM rollup_1h WHERE entity = s.entity)`),
     };
     this.reader = historyReader(sqlite);
   }
@@ -132,6 +136,11 @@ export class SqliteTimeSeries implements TimeSeriesStore {
       if (points) return { resolution: 'raw', step: null, points };
     }
     return { resolution: plan.source, step: plan.step, points: this.reader.buckets(query.entity, plan) };
+  }
+
+  async latest(): Promise<Reading[]> {
+    await this.flush();
+    return this.sql.latest.all() as Reading[];
   }
 
   async hourlyIncrease(entity: number, from: number, to: number): Promise<HourlyIncrease[]> {

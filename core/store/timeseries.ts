@@ -99,6 +99,8 @@ export interface TimeSeriesStore {
   /** Commits everything queued so far. */
   flush(): Promise<void>;
   history(query: HistoryQuery): Promise<History>;
+  /** Each entity's latest reading by time, committed ones only: what the states are brought up to after a crash. */
+  latest(): Promise<Reading[]>;
   /** Hourly increases of a counter, for hours starting in [from, to]. */
   hourlyIncrease(entity: number, from: number, to: number): Promise<HourlyIncrease[]>;
   /** Deletes what the policy says is too old, in small steps that let ingest go on between them. */

@@ -169,6 +169,27 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       expect((await ask(HOUR)).points).toEqual([{ ts: T0, min: 1, max: 8, mean: 36 / 8, count: 8, last: 8 }]);
     });
 
+    it("answers each entity's latest reading by time, queued ones included, whatever order they arrived in, and after a reopen", async () => {
+      const opened = await fresh([
+        { entity: 1, ts: T0 + 2 * HOUR + 5_000, value: 12.5 },
+        { entity: 1, ts: T0 + 10_000, value: 1 },
+        { entity: 2, ts: T0 + HOUR, value: 0 },
+      ]);
+      // Arriving later but measured earlier: neither is anyone's latest.
+      opened.store.append({ entity: 1, ts: T0 + 2 * HOUR + 4_000, value: 99 });
+      opened.store.append({ entity: 2, ts: T0 + 30_000, value: 1 });
+      opened.store.append({ entity: 5, ts: T0 + DAY, value: -3.25 }); // never flushed by the test
+      const byEntity = (readings: Reading[]) => [...readings].sort((a, b) => a.entity - b.entity);
+      const expected = [
+        { entity: 1, ts: T0 + 2 * HOUR + 5_000, value: 12.5 },
+        { entity: 2, ts: T0 + HOUR, value: 0 },
+        { entity: 5, ts: T0 + DAY, value: -3.25 },
+      ];
+      expect(byEntity(await opened.store.latest())).toEqual(expected);
+      const again = await closeAndReopen(opened, opened.store);
+      expect(byEntity(await again.latest())).toEqual(expected);
+    });
+
     it('gives the same statistics from rollups as from the raw readings over the same buckets', async () => {
       const readings = series(4, T0, T0 + 3 * HOUR, 7000);
       // Arrive shuffled in blocks of 10, across several flushes.

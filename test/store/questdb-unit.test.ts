@@ -69,6 +69,11 @@ describe('QuestDB SQL', () => {
     expect(() => sql.purgeCountSql('r', 'raw', { except: [Number.NaN] }, 0, T0)).toThrow(/not an integer/);
   });
 
+  it("asks for each entity's newest reading with LATEST ON the designated timestamp", () => {
+    expect(sql.latestSql('readings')).toBe('SELECT entity, cast(ts AS long) AS ts_us, value FROM readings LATEST ON ts PARTITION BY entity');
+    expect(() => sql.latestSql('r; DROP TABLE x')).toThrow(/must match/);
+  });
+
   it('reads the WAL status of its own table', () => {
     expect(sql.walStatusSql('readings')).toBe("SELECT writerTxn AS writer_txn, sequencerTxn AS sequencer_txn, suspended FROM wal_tables() WHERE name = 'readings'");
   });

@@ -3,7 +3,7 @@ import type { StateChanged } from '../../core/events/hub-events.ts';
 import { DeviceRegistry } from '../../core/registry/devices.ts';
 import { EntityRegistry } from '../../core/registry/entities.ts';
 import { StateMachine } from '../../core/states/state-machine.ts';
-import { numericValue } from '../../core/states/state.ts';
+import { isRecoverable, numericValue, stateFromReading } from '../../core/states/state.ts';
 import { cleanup, closeHandle, openRegistry, recordingBus, tempDbFile } from './support.ts';
 
 afterEach(cleanup);
@@ -231,6 +231,91 @@ describe('StateMachine persistence', () => {
     states.set(DIST, 9, { ts: 500 });
     await states.flush();
     expect(await db.selectFrom('states').selectAll().execute()).toEqual([]);
+  });
+});
+
+describe('StateMachine after a crash: restore from the latest readings, and what must not wait for the timer', () => {
+  const rows = async (db: Awaited<ReturnType<typeof open>>['db']) =>
+    (await db.selectFrom('states').select(['entity', 'state', 'attributes', 'last_changed', 'last_updated']).orderBy('entity').execute()).map((r) => [r.entity, r.state, r.attributes, r.last_changed, r.last_updated]);
+
+  it('flushUnrecoverable() writes only what no reading gives back (text, attributes), flush() the rest', async () => {
+    const { db, states } = await open();
+    states.set(DIST, 40, { ts: 1_000 }); // a number: the time series has it
+    states.set(DOOR, true, { ts: 1_000 }); // on/off of a binary_sensor: 1 in the time series, read back as true
+    states.set(MODE, 'eco', { ts: 1_000 }); // text: not in the time series
+    await states.flushUnrecoverable();
+    expect(await rows(db)).toEqual([[3, '"eco"', '{}', 1_000, 1_000]]);
+
+    states.set(DIST, 41, { ts: 2_000, attributes: { rssi: -60 } }); // new attributes: not in the time series either
+    states.set(DIST, 42, { ts: 3_000 }); // keeps those attributes: still to be written with them
+    await states.flushUnrecoverable();
+    expect(await rows(db)).toEqual([
+      [1, '42', '{"rssi":-60}', 3_000, 3_000],
+      [3, '"eco"', '{}', 1_000, 1_000],
+    ]);
+    await states.flushUnrecoverable(); // nothing left of that kind
+    await states.flush();
+    expect(await rows(db)).toEqual([
+      [1, '42', '{"rssi":-60}', 3_000, 3_000],
+      [2, 'true', '{}', 1_000, 1_000],
+      [3, '"eco"', '{}', 1_000, 1_000],
+    ]);
+  });
+
+  it('restore() brings stored states up to newer readings, as their kind reads them, and emits nothing', async () => {
+    const { file, sqlite, states } = await open();
+    states.set(DIST, 40, { ts: 1_000, attributes: { rssi: -60 } });
+    states.set(DOOR, false, { ts: 1_000 });
+    states.set(MODE, 'eco', { ts: 5_000 });
+    await states.flush();
+    closeHandle(sqlite);
+
+    const reopened = await open(file, false);
+    const restored = reopened.states.restore([
+      { entity: 1, ts: 2_000, value: 41.5 }, // newer: taken, attributes kept
+      { entity: 2, ts: 3_000, value: 1 }, // a binary_sensor's 1 is true
+      { entity: 3, ts: 4_000, value: 7 }, // older than the stored text: kept
+      { entity: 99, ts: 9_000, value: 1 }, // no such entity (deleted): ignored
+    ]);
+    expect(restored).toBe(2);
+    expect(reopened.states.get(DIST)).toEqual({ entity_id: DIST, state: 41.5, attributes: { rssi: -60 }, last_changed: 2_000, last_updated: 2_000 });
+    expect(reopened.states.get(DOOR)).toEqual({ entity_id: DOOR, state: true, attributes: {}, last_changed: 3_000, last_updated: 3_000 });
+    expect(reopened.states.get(MODE)?.state).toBe('eco');
+    expect(reopened.events).toEqual([]);
+    // Restored states are written on the next flush.
+    await reopened.states.flush();
+    expect(await rows(reopened.db)).toEqual([
+      [1, '41.5', '{"rssi":-60}', 2_000, 2_000],
+      [2, 'true', '{}', 3_000, 3_000],
+      [3, '"eco"', '{}', 5_000, 5_000],
+    ]);
+  });
+
+  it('restore() keeps last_changed when the reading repeats the stored value, and fills in states never stored', async () => {
+    const { file, sqlite, states } = await open();
+    states.set(DIST, 40, { ts: 1_000 });
+    await states.flush();
+    closeHandle(sqlite);
+
+    const reopened = await open(file, false);
+    expect(reopened.states.restore([{ entity: 1, ts: 2_000, value: 40 }, { entity: 2, ts: 2_500, value: 0 }])).toBe(2);
+    expect(reopened.states.get(DIST)).toMatchObject({ state: 40, last_changed: 1_000, last_updated: 2_000 });
+    expect(reopened.states.get(DOOR)).toEqual({ entity_id: DOOR, state: false, attributes: {}, last_changed: 2_500, last_updated: 2_500 });
+    // Equal times: the stored state is as new as the reading.
+    expect(reopened.states.restore([{ entity: 1, ts: 2_000, value: 99 }])).toBe(0);
+  });
+
+  it('what a reading gives back: numbers as numbers, 1/0 as on/off for on/off kinds only', () => {
+    expect(stateFromReading('sensor', 1)).toBe(1);
+    expect(stateFromReading('binary_sensor', 1)).toBe(true);
+    expect(stateFromReading('switch', 0)).toBe(false);
+    expect(stateFromReading('light', 2)).toBe(true);
+    expect(isRecoverable('sensor', 21.5)).toBe(true);
+    expect(isRecoverable('switch', true)).toBe(true);
+    expect(isRecoverable('sensor', true)).toBe(false); // would come back as 1
+    expect(isRecoverable('binary_sensor', 1)).toBe(false); // would come back as true
+    expect(isRecoverable('sensor', 'eco')).toBe(false);
+    expect(isRecoverable('sensor', null)).toBe(false);
   });
 });
 
