@@ -286,10 +286,10 @@ export class Hub {
       this.broker = this.embedded;
     }
     this.closers.push(() => this.broker.close());
-    // The states restore from the readings after a crash, but for text and attributes: those are written here meanwhile.
+    // Crash-safe before acknowledged: readings journaled (committed within a second), and the states no reading restores written.
     const commit = groupCommit(async () => {
-      await Promise.all([this.store.flush(), this.states.flushUnrecoverable()]);
-      // flush() keeps a batch that failed and retries it later; the messages waiting for this commit must not be acknowledged.
+      await Promise.all([this.store.sync(), this.states.flushUnrecoverable()]);
+      // While commits fail (the batch is kept and retried), QoS 1 messages are not acknowledged: the devices hold on to them.
       const { status, error } = this.store.health();
       if (status === 'error') throw new Error(`readings not committed: ${error}`);
     });

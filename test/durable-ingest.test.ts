@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { announce, connectDevice, startHub, tempDir, writeFiles, type TestHub } from './support/hub.ts';
+import { announce, connectDevice, eventually, startHub, tempDir, writeFiles, type TestHub } from './support/hub.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'hearth.js');
 
@@ -80,7 +80,40 @@ describe('durable ingest', () => {
     expect(mode.state).toBe(modeAt(modeIndex));
   });
 
-  it('does not acknowledge a QoS 1 message whose readings could not be committed: the device sends it again', async () => {
+  it('acknowledges QoS 1 readings from the journal when nothing can be committed, and commits them at the next start after a SIGKILL', async () => {
+    const dir = tempDir();
+    writeFiles(dir, { 'hearth.yaml': 'http: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0, allow_anonymous: true }\n' });
+    const started = await startHubProcess(dir);
+    child = started.child;
+    const device = await connectDevice(`mqtt://127.0.0.1:${started.mqttPort}`, 'meter');
+    device.on('error', () => undefined);
+    await announce(device, 'meter', [{ key: 'power', kind: 'sensor', unit: 'W' }]);
+    // Another connection holds the write lock from now on: no reading below can be committed before the kill.
+    const blocker = new Database(join(dir, 'data', 'timeseries.db'));
+    blocker.exec('BEGIN IMMEDIATE');
+    const t0 = Date.now() - 60_000;
+    const acknowledged: number[] = [];
+    try {
+      for (let i = 0; i < 200; i++) {
+        await device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts: t0 + i, power: i }), { qos: 1 });
+        acknowledged.push(t0 + i);
+      }
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      device.end(true);
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    hub = await startHub({ dir });
+    expect(hub.logs.map((l) => l.msg)).toContain('200 readings from the journal of the last run committed again (repeats dropped)');
+    const { body } = await hub.get(`/api/history/sensor.meter_power?from=${t0}&to=${t0 + 199}&points=1000`);
+    expect(body.points.map((p: { ts: string }) => Date.parse(p.ts))).toEqual(acknowledged);
+    expect((await hub.get('/api/states/sensor.meter_power')).body.state).toBe(199);
+  });
+
+  it('stops acknowledging QoS 1 messages while commits fail (the device sends them again), and takes them once the database frees up', async () => {
     hub = await startHub();
     const file = join(hub.dir, 'data', 'timeseries.db');
     expect(existsSync(file)).toBe(true);
@@ -91,10 +124,13 @@ describe('durable ingest', () => {
       // Another connection holds the write lock: the hub's commit waits out its 5 s busy timeout and fails.
       const blocker = new Database(file);
       blocker.exec('BEGIN IMMEDIATE');
-      const dropped = new Promise<void>((resolve) => device.once('close', () => resolve()));
       const ts = Date.now() - 1000;
+      // Journaled, so acknowledged, though it cannot be committed yet.
+      await device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: 41 }), { qos: 1 });
+      await eventually(() => hub!.hub.store.health().status === 'error', 10_000);
+      const dropped = new Promise<void>((resolve) => device.once('close', () => resolve()));
       let acknowledged = false;
-      const acked = device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: 42 }), { qos: 1 }).then(() => (acknowledged = true));
+      const acked = device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts: ts + 1, power: 42 }), { qos: 1 }).then(() => (acknowledged = true));
       await dropped;
       expect(acknowledged).toBe(false);
       expect(hub.logs.map((l) => l.msg)).toContainEqual(
@@ -104,11 +140,14 @@ describe('durable ingest', () => {
       blocker.close();
 
       await acked;
-      const { body } = await hub.get(`/api/history/sensor.meter_power?from=${ts - 1}&to=${ts + 1}&points=10`);
-      expect(body.points.map((p: { ts: string; value: number }) => [Date.parse(p.ts), p.value])).toEqual([[ts, 42]]);
+      const { body } = await hub.get(`/api/history/sensor.meter_power?from=${ts - 1}&to=${ts + 2}&points=10`);
+      expect(body.points.map((p: { ts: string; value: number }) => [Date.parse(p.ts), p.value])).toEqual([
+        [ts, 41],
+        [ts + 1, 42],
+      ]);
       expect(hub.hub.store.health()).toMatchObject({ status: 'ok', pending: 0 });
     } finally {
       await device.endAsync(true);
     }
-  }, 20_000);
+  }, 30_000);
 });

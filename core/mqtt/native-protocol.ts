@@ -23,7 +23,7 @@ export const NATIVE_PLUGIN = 'mqtt';
 export interface NativeProtocolDeps extends MqttProtocolDeps {
   /** Units, classes and names plugins vouch for, per device model, for announces that leave them out. */
   announceDefaults?: AnnounceDefaults;
-  /** Commits what has been applied so far (readings, states); awaited before a QoS 1 telemetry message is acknowledged. Rejects when that failed. */
+  /** Makes what has been applied so far crash-safe (readings, states); awaited before a QoS 1 telemetry message is acknowledged. Rejects when that failed, or while the store cannot commit. */
   commit(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export class NativeProtocol {
     const { mqtt } = this.deps;
     // Durable, ordered ingest: where the broker allows, each message is applied
     // before the broker acknowledges it (a QoS 1 telemetry message only once its
-    // readings are committed, so nothing a device was told is safe is lost, even
+    // readings are crash-safe, so nothing a device was told is safe is lost, even
     // to kill -9), and all three topics take the same path, so a device's
     // telemetry can never overtake the announce that registers it.
     const take = (mqtt.intercept ?? mqtt.subscribe).bind(mqtt);
@@ -102,7 +102,7 @@ export class NativeProtocol {
     });
   }
 
-  /** The readings of a QoS 1 message could not be committed: no PUBACK, so the device sends it again (they stay queued here too). */
+  /** The readings of a QoS 1 message could not be made safe: no PUBACK, so the device sends it again (they stay queued here too). */
   private notCommitted(topic: string, error: unknown): never {
     const reason = error instanceof Error ? error.message : String(error);
     this.rejections.reject(topic, 'not_committed', `not acknowledged, the device will send it again: ${reason}`);

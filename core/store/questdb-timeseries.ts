@@ -147,6 +147,11 @@ export class QuestDbTimeSeries implements TimeSeriesStore {
     if ((await this.writer.drain()) && this.unapplied) await this.waitApplied(this.table);
   }
 
+  /** No journal of its own: committed is what survives. */
+  sync(): Promise<void> {
+    return this.flush();
+  }
+
   /** Same source and bucket rules as SQLite (planHistory); every source is computed from raw rows past its horizon. */
   async history(q: HistoryQuery): Promise<History> {
     await this.flush();

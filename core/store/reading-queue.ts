@@ -34,6 +34,11 @@ export class ReadingQueue {
     return batch;
   }
 
+  /** The readings [from, to) without a copy: valid until the queue next changes. */
+  view(from: number, to: number): Batch {
+    return { entity: this.entity.subarray(from, to), ts: this.ts.subarray(from, to), value: this.value.subarray(from, to) };
+  }
+
   /** Puts a batch that could not be committed back in front of what was queued since. */
   putBack(batch: Batch): void {
     const n = batch.entity.length;

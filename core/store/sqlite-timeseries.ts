@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { kyselyOn, migrate, openSqlite, type SqliteHandle } from '../db/sqlite.ts';
 import { checkpointInWorker, type Checkpointer } from './sqlite-checkpointer.ts';
+import { ReadingJournal } from './reading-journal.ts';
 import { ReadingQueue } from './reading-queue.ts';
 import { historyReader, planHistory, type Horizons } from './sqlite-history.ts';
 import { timeseriesMigrations } from './sqlite-timeseries-migrations.ts';
@@ -50,6 +51,9 @@ type Statement = Database.Statement<unknown[]>;
  * block the writer, and they see every commit confirmed before they start.
  * WAL checkpoints, the only disk flushes, run in another worker thread
  * (sqlite-checkpointer.ts), so neither ingest nor purge waits for the disk.
+ * `sync()` makes queued readings crash-safe sooner than a commit, by
+ * appending them to a journal (reading-journal.ts) that the next open
+ * commits if the process died first.
  *
  * The first write of an (entity, ts) wins and repeats are dropped: a rollup
  * cannot un-count a value that a replacing write would take away.
@@ -71,6 +75,8 @@ export class SqliteTimeSeries implements TimeSeriesStore {
   private earlyFlush = false;
   /** the commit under way: one batch at a time, so a failed one goes back in front, in order */
   private committing: Promise<void> | undefined;
+  /** how many readings at the front of the queue are in the journal */
+  private journaled = 0;
   private readonly reader: ReturnType<typeof historyReader>;
   private readonly sql: Record<'horizons' | 'increases' | 'latest', Statement>;
 
@@ -80,6 +86,7 @@ export class SqliteTimeSeries implements TimeSeriesStore {
     private readonly batchSize: number,
     private readonly writer: WriterThread,
     private readonly checkpointer: Checkpointer,
+    private readonly journal: ReadingJournal,
   ) {
     this.sql = {
       horizons: sqlite.prepare('SELECT raw_before AS raw, minute_before AS "1m", hour_before AS "1h" FROM series WHERE entity = ?'),
@@ -98,7 +105,15 @@ export class SqliteTimeSeries implements TimeSeriesStore {
     const writer = startWriterThread(options.file, options.log, options.writer);
     const checkpointer = checkpointInWorker(writer, options.file, options.log);
     writer.checkpointWith(checkpointer);
-    const store = new SqliteTimeSeries(sqlite, options.log, options.batchSize ?? 10_000, writer, checkpointer);
+    const journal = ReadingJournal.open(options.file);
+    const store = new SqliteTimeSeries(sqlite, options.log, options.batchSize ?? 10_000, writer, checkpointer, journal);
+    const recovered = journal.recover(store.queue, options.log);
+    if (recovered > 0) {
+      // Acknowledged before the last stop and maybe never committed (a repeat of a committed one is dropped).
+      store.journaled = store.queue.length;
+      await store.flush();
+      options.log.info(`${recovered} readings from the journal of the last run committed again (repeats dropped)`);
+    }
     store.timer = setInterval(() => void store.flush(), options.flushIntervalMs ?? 1000);
     store.timer.unref();
     return store;
@@ -124,6 +139,13 @@ export class SqliteTimeSeries implements TimeSeriesStore {
     if (this.queue.length === 0) return;
     this.committing = this.commit().finally(() => (this.committing = undefined));
     await this.committing;
+  }
+
+  /** Journals what no sync covered yet: one write, no commit. Throws when the disk refuses. */
+  async sync(): Promise<void> {
+    if (this.journaled === this.queue.length) return;
+    this.journal.write(this.queue.view(this.journaled, this.queue.length));
+    this.journaled = this.queue.length;
   }
 
   async history(query: HistoryQuery): Promise<History> {
@@ -184,20 +206,33 @@ export class SqliteTimeSeries implements TimeSeriesStore {
     await this.flush();
     await this.writer.close();
     await this.checkpointer.stop();
+    this.journal.close();
     this.sqlite.close();
   }
 
   private async commit(): Promise<void> {
     const batch = this.queue.take();
+    // The batch's journaled readings are in the files sealed now; readings journaled from here on go to a new one.
+    this.journal.seal();
+    this.journaled = 0;
     try {
       await this.writer.write(batch);
-      this.written += batch.entity.length;
-      this.lastError = undefined;
     } catch (error) {
       // Keep what was accepted: put the batch back in front and try again on the next tick.
       this.queue.putBack(batch);
+      // Which of the queue's readings are journaled is no longer a prefix: the next sync writes them all again.
+      this.journaled = 0;
       this.lastError = error instanceof Error ? error.message : String(error);
       this.log.error({ err: error, pending: this.queue.length }, `time-series write failed: ${this.lastError}`);
+      return;
+    }
+    this.written += batch.entity.length;
+    this.lastError = undefined;
+    try {
+      this.journal.committed();
+    } catch (error) {
+      // Harmless but for the disk space: a leftover file is committed again at the next open, its readings dropped as repeats.
+      this.log.warn({ err: error }, `time-series journal: a committed file could not be deleted: ${(error as Error).message}`);
     }
   }
 }

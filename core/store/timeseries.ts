@@ -98,6 +98,12 @@ export interface TimeSeriesStore {
   append(reading: Reading): void;
   /** Commits everything queued so far. */
   flush(): Promise<void>;
+  /**
+   * Makes everything queued so far survive the process's death (kill -9),
+   * without waiting for a commit where the backend allows: SQLite journals
+   * it (committed at the next open if need be), QuestDB commits it.
+   */
+  sync(): Promise<void>;
   history(query: HistoryQuery): Promise<History>;
   /** Each entity's latest reading by time, committed ones only: what the states are brought up to after a crash. */
   latest(): Promise<Reading[]>;

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SqliteTimeSeries } from '../../core/store/sqlite-timeseries.ts';
@@ -82,6 +82,38 @@ describe('SQLite time-series store', () => {
       { ts: T0, min: 10, max: 12.5, mean: 11.5, count: 3, last: 12.5 },
     ]);
     expect(await store.hourlyIncrease(2, T0, T0)).toEqual([{ ts: T0, increase: 2.5 }]);
+  });
+
+  it('journals synced readings until a commit covers them; what a crash leaves is committed at the next open, repeats dropped', async () => {
+    const file = newFile();
+    const journalFiles = () => readdirSync(dir).filter((name) => name.startsWith(`${basename(file)}.pending-`)).sort();
+    store = await SqliteTimeSeries.open({ file, log, flushIntervalMs: 60_000 });
+    other = new Database(file);
+    other.exec("CREATE TRIGGER refuse BEFORE INSERT ON readings BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    store.append({ entity: 2, ts: T0, value: 10 });
+    await store.sync();
+    expect(journalFiles()).toEqual([`${basename(file)}.pending-1`]);
+    await store.flush(); // fails: the journal stays
+    store.append({ entity: 2, ts: T0 + 1000, value: 12 });
+    await store.sync(); // the failed batch is journaled again with it
+    await store.sync(); // nothing new: no write
+    expect(journalFiles()).toEqual([`${basename(file)}.pending-1`, `${basename(file)}.pending-2`]);
+    // What a crash right now would leave behind.
+    const left = journalFiles().map((name) => [name, readFileSync(join(dir, name))] as const);
+    expect(left.map(([, bytes]) => bytes.length)).toEqual([12 + 20, 12 + 2 * 20]);
+
+    other.exec('DROP TRIGGER refuse');
+    await store.flush();
+    expect(journalFiles()).toEqual([]);
+    await store.close();
+    for (const [name, bytes] of left) writeFileSync(join(dir, name), bytes);
+    store = await SqliteTimeSeries.open({ file, log, flushIntervalMs: 60_000 });
+    expect(journalFiles()).toEqual([]);
+    expect(store.health()).toMatchObject({ status: 'ok', pending: 0, written: 3 });
+    expect((await store.history({ entity: 2, from: T0, to: T0 + HOUR - 1, points: 2, step: HOUR })).points).toEqual([
+      { ts: T0, min: 10, max: 12, mean: 11, count: 2, last: 12 },
+    ]);
+    expect(await store.hourlyIncrease(2, T0, T0)).toEqual([{ ts: T0, increase: 2 }]);
   });
 
   it('resolves each of several overlapping flushes only once its readings are committed', async () => {
