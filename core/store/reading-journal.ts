@@ -65,7 +65,13 @@ export class ReadingJournal {
     if (readings.entity.length === 0) return;
     const bytes = encodeChunk(readings);
     this.fd ??= openSync(this.path(this.generation), 'a');
-    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done);
+    } catch (error) {
+      // Part of the chunk may be in the file: later chunks go to a new one, or recovery would stop at this one before them.
+      this.seal();
+      throw error;
+    }
   }
 
   /** What was written so far belongs to the commit starting now; later writes go to a new file. */
