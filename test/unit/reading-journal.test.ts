@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReadingJournal } from '../../core/store/reading-journal.ts';
+import { ReadingJournal, readChunks } from '../../core/store/reading-journal.ts';
 import { ReadingQueue } from '../../core/store/reading-queue.ts';
 
 const dirs: string[] = [];
@@ -96,6 +96,23 @@ describe('ReadingJournal', () => {
     expect(ReadingJournal.open(db).recover(queue, log)).toBe(2);
     expect(contents(queue).map((r) => r[1])).toEqual([0, 1]);
     expect(files()).toEqual(['timeseries.db.pending-1']);
+  });
+
+  it('throws when the disk refuses a write, and writes the next chunk to a new file rather than behind a torn one', () => {
+    const { db, dir, files } = setup();
+    const journal = ReadingJournal.open(db);
+    // The first file is Linux's always-full device: every write fails with ENOSPC.
+    symlinkSync('/dev/full', join(dir, 'timeseries.db.pending-1'));
+    expect(() => journal.write(queueOf([[1, 1, 1]]).view(0, 1))).toThrow(/ENOSPC/);
+    journal.write(queueOf([[1, 1, 1], [2, 2, 2]]).view(0, 2));
+    journal.close();
+    expect(files()).toEqual(['timeseries.db.pending-1', 'timeseries.db.pending-2']);
+    const read: number[] = [];
+    expect(readChunks(readFileSync(join(dir, 'timeseries.db.pending-2')), (entity) => void read.push(entity))).toEqual({ readings: 2, intact: true });
+    expect(read).toEqual([1, 2]);
+    // Sealed by the failure: the next commit's success removes it (the link, not the device).
+    journal.committed();
+    expect(files()).toEqual(['timeseries.db.pending-2']);
   });
 
   it('ignores files of other databases and names that only look alike', () => {
