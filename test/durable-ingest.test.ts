@@ -107,7 +107,7 @@ describe('durable ingest', () => {
       blocker.close();
     }
     hub = await startHub({ dir });
-    expect(hub.logs.map((l) => l.msg)).toContain('200 readings from the journal of the last run committed again (repeats dropped)');
+    expect(hub.logs.map((l) => l.msg)).toContain('readings from the journal of the last run committed again (repeats dropped): 200');
     const { body } = await hub.get(`/api/history/sensor.meter_power?from=${t0}&to=${t0 + 199}&points=1000`);
     expect(body.points.map((p: { ts: string }) => Date.parse(p.ts))).toEqual(acknowledged);
     expect((await hub.get('/api/states/sensor.meter_power')).body.state).toBe(199);

@@ -11,7 +11,7 @@ import type { StateMachine } from './state-machine.ts';
 export async function restoreStates(states: StateMachine, store: TimeSeriesStore, log: Logger): Promise<void> {
   try {
     const restored = states.restore(await store.latest());
-    if (restored > 0) log.info(`${restored} states brought up to their latest readings (the hub had stopped without saving them)`);
+    if (restored > 0) log.info(`states brought up to their latest readings (the hub had stopped without saving them): ${restored}`);
   } catch (error) {
     log.warn({ err: error }, `states not brought up to their latest readings: ${error instanceof Error ? error.message : String(error)}`);
   }

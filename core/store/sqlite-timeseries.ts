@@ -112,7 +112,7 @@ export class SqliteTimeSeries implements TimeSeriesStore {
       // Acknowledged before the last stop and maybe never committed (a repeat of a committed one is dropped).
       store.journaled = store.queue.length;
       await store.flush();
-      options.log.info(`${recovered} readings from the journal of the last run committed again (repeats dropped)`);
+      options.log.info(`readings from the journal of the last run committed again (repeats dropped): ${recovered}`);
     }
     store.timer = setInterval(() => void store.flush(), options.flushIntervalMs ?? 1000);
     store.timer.unref();
