@@ -3,16 +3,10 @@ import { sql, type Kysely } from 'kysely';
 import type { EventBus } from '../events/bus.ts';
 import type { RegistryTables } from '../db/tables.ts';
 import type { EntityRegistry } from '../registry/entities.ts';
+import type { Reading } from '../store/timeseries.ts';
 import { isRecoverable, numericValue, stateFromReading, type State, type StateValue } from './state.ts';
 
 export type Recorder = (entity: number, ts: number, value: number) => void;
-
-/** An entity's latest reading in the time series (entity by its integer id). */
-export interface LatestReading {
-  entity: number;
-  ts: number;
-  value: number;
-}
 
 export interface SetStateOptions {
   attributes?: Record<string, unknown>;
@@ -121,7 +115,7 @@ export class StateMachine {
    * take its value (attributes stay; last_changed moves only when the value
    * differs from the stored one). Emits nothing: this is loading, not a change.
    */
-  restore(latest: Iterable<LatestReading>): number {
+  restore(latest: Iterable<Reading>): number {
     const byId = new Map(this.entities.list().map((e) => [e.id, e]));
     let restored = 0;
     for (const reading of latest) {
