@@ -32,14 +32,20 @@ describe('durable ingest', () => {
     await hub?.stop();
   });
 
-  it('loses no acknowledged QoS 1 reading when the hub is killed with SIGKILL', async () => {
+  /** `hearth start` in a fresh folder, and the device `meter` connected to it and announced with these entities. */
+  async function meterOnHubProcess(entities: object[]) {
     const dir = tempDir();
     writeFiles(dir, { 'hearth.yaml': 'http: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0, allow_anonymous: true }\n' });
     const started = await startHubProcess(dir);
     child = started.child;
     const device = await connectDevice(`mqtt://127.0.0.1:${started.mqttPort}`, 'meter');
     device.on('error', () => undefined);
-    await announce(device, 'meter', [
+    await announce(device, 'meter', entities);
+    return { dir, hubProcess: started.child, device };
+  }
+
+  it('loses no acknowledged QoS 1 reading when the hub is killed with SIGKILL', async () => {
+    const { dir, hubProcess, device } = await meterOnHubProcess([
       { key: 'power', kind: 'sensor', unit: 'W' },
       { key: 'mode', kind: 'sensor' },
     ]);
@@ -48,9 +54,9 @@ describe('durable ingest', () => {
 
     const t0 = Date.now() - 3_600_000;
     const acknowledged: number[] = [];
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    const exited = new Promise((resolve) => hubProcess.once('exit', resolve));
     // One reading per message, each awaited: publishAsync resolves on the PUBACK.
-    for (let i = 0; i < 100_000 && child.exitCode === null && child.signalCode === null; i++) {
+    for (let i = 0; i < 100_000 && hubProcess.exitCode === null && hubProcess.signalCode === null; i++) {
       const ts = t0 + i * 10;
       const acked = await Promise.race([
         device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts, power: i, mode: modeAt(i) }), { qos: 1 }).then(() => true),
@@ -59,7 +65,7 @@ describe('durable ingest', () => {
       if (!acked) break;
       acknowledged.push(ts);
       // Well inside the hub's 1 s flush timer: without durable ingest these would still be in memory.
-      if (acknowledged.length === 300) child.kill('SIGKILL');
+      if (acknowledged.length === 300) hubProcess.kill('SIGKILL');
     }
     await exited;
     device.end(true);
@@ -81,13 +87,7 @@ describe('durable ingest', () => {
   });
 
   it('acknowledges QoS 1 readings from the journal when nothing can be committed, and commits them at the next start after a SIGKILL', async () => {
-    const dir = tempDir();
-    writeFiles(dir, { 'hearth.yaml': 'http: { port: 0 }\nmqtt: { host: 127.0.0.1, port: 0, allow_anonymous: true }\n' });
-    const started = await startHubProcess(dir);
-    child = started.child;
-    const device = await connectDevice(`mqtt://127.0.0.1:${started.mqttPort}`, 'meter');
-    device.on('error', () => undefined);
-    await announce(device, 'meter', [{ key: 'power', kind: 'sensor', unit: 'W' }]);
+    const { dir, hubProcess, device } = await meterOnHubProcess([{ key: 'power', kind: 'sensor', unit: 'W' }]);
     // Another connection holds the write lock from now on: no reading below can be committed before the kill.
     const blocker = new Database(join(dir, 'data', 'timeseries.db'));
     blocker.exec('BEGIN IMMEDIATE');
@@ -98,8 +98,8 @@ describe('durable ingest', () => {
         await device.publishAsync('hearth/meter/telemetry', JSON.stringify({ ts: t0 + i, power: i }), { qos: 1 });
         acknowledged.push(t0 + i);
       }
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGKILL');
+      const exited = new Promise((resolve) => hubProcess.once('exit', resolve));
+      hubProcess.kill('SIGKILL');
       await exited;
     } finally {
       device.end(true);

@@ -105,7 +105,7 @@ export interface TimeSeriesStore {
    */
   sync(): Promise<void>;
   history(query: HistoryQuery): Promise<History>;
-  /** Each entity's latest reading by time, committed ones only: what the states are brought up to after a crash. */
+  /** Each entity's latest reading by time (what is queued is committed first): what the states are brought up to after a crash. */
   latest(): Promise<Reading[]>;
   /** Hourly increases of a counter, for hours starting in [from, to]. */
   hourlyIncrease(entity: number, from: number, to: number): Promise<HourlyIncrease[]>;

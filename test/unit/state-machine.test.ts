@@ -34,6 +34,15 @@ async function open(file = tempDbFile(), seed = true) {
   return { file, sqlite, db, entities, states, events, changes, recorded };
 }
 
+/** A new StateMachine on the file after `fill` set states and they were saved. */
+async function savedAndReopened(fill: (states: StateMachine) => void) {
+  const { file, sqlite, states } = await open();
+  fill(states);
+  await states.flush();
+  closeHandle(sqlite);
+  return open(file, false);
+}
+
 describe('StateMachine.set', () => {
   it('a first value emits state_changed with old_state null, a second with the previous state', async () => {
     const { states, changes } = await open();
@@ -193,12 +202,7 @@ describe('StateMachine persistence', () => {
   });
 
   it('loaded states behave as current: repeats are unchanged, older ones stale, the next change has old_state', async () => {
-    const { file, sqlite, states } = await open();
-    states.set(DIST, 42, { ts: 5_000 });
-    await states.flush();
-    closeHandle(sqlite);
-
-    const reopened = await open(file, false);
+    const reopened = await savedAndReopened((states) => states.set(DIST, 42, { ts: 5_000 }));
     expect(reopened.states.set(DIST, 42, { ts: 6_000 })).toBe('unchanged');
     expect(reopened.states.set(DIST, 1, { ts: 4_000 })).toBe('stale');
     expect(reopened.states.set(DIST, 43, { ts: 7_000 })).toBe('changed');
@@ -263,14 +267,11 @@ describe('StateMachine after a crash: restore from the latest readings, and what
   });
 
   it('restore() brings stored states up to newer readings, as their kind reads them, and emits nothing', async () => {
-    const { file, sqlite, states } = await open();
-    states.set(DIST, 40, { ts: 1_000, attributes: { rssi: -60 } });
-    states.set(DOOR, false, { ts: 1_000 });
-    states.set(MODE, 'eco', { ts: 5_000 });
-    await states.flush();
-    closeHandle(sqlite);
-
-    const reopened = await open(file, false);
+    const reopened = await savedAndReopened((states) => {
+      states.set(DIST, 40, { ts: 1_000, attributes: { rssi: -60 } });
+      states.set(DOOR, false, { ts: 1_000 });
+      states.set(MODE, 'eco', { ts: 5_000 });
+    });
     const restored = reopened.states.restore([
       { entity: 1, ts: 2_000, value: 41.5 }, // newer: taken, attributes kept
       { entity: 2, ts: 3_000, value: 1 }, // a binary_sensor's 1 is true
@@ -292,12 +293,7 @@ describe('StateMachine after a crash: restore from the latest readings, and what
   });
 
   it('restore() keeps last_changed when the reading repeats the stored value, and fills in states never stored', async () => {
-    const { file, sqlite, states } = await open();
-    states.set(DIST, 40, { ts: 1_000 });
-    await states.flush();
-    closeHandle(sqlite);
-
-    const reopened = await open(file, false);
+    const reopened = await savedAndReopened((states) => states.set(DIST, 40, { ts: 1_000 }));
     expect(reopened.states.restore([{ entity: 1, ts: 2_000, value: 40 }, { entity: 2, ts: 2_500, value: 0 }])).toBe(2);
     expect(reopened.states.get(DIST)).toMatchObject({ state: 40, last_changed: 1_000, last_updated: 2_000 });
     expect(reopened.states.get(DOOR)).toEqual({ entity_id: DOOR, state: false, attributes: {}, last_changed: 2_500, last_updated: 2_500 });
